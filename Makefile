@@ -1,0 +1,60 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything installs from uv.lock.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.9.30
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+PROTO_SRC := $(shell find protos/vertice360 -name '*.proto' | sort)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run test test-fast lint fmt proto proto-check bench clean
+
+help:
+	@echo "make run    start the whole stack (embedded Postgres/Redis unless DATABASE_URL/REDIS_URL are set)"
+	@echo "make test   run the test suite"
+	@echo "make lint   ruff;  make proto  regenerate gRPC code;  make bench  benchmarks"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/v360 up $(ARGS)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+proto: install
+	rm -rf protos/gen/vertice360
+	mkdir -p protos/gen
+	$(BIN)/python -m grpc_tools.protoc -Iprotos \
+		--python_out=protos/gen --pyi_out=protos/gen --grpc_python_out=protos/gen $(PROTO_SRC)
+	find protos/gen/vertice360 -type d -exec touch {}/__init__.py \;
+
+proto-check: proto
+	git diff --exit-code -- protos/gen
+	@test -z "$$(git status --porcelain -- protos/gen)" || (git status --porcelain -- protos/gen; exit 1)
+
+bench: install
+	$(BIN)/python -m tests.bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .v360 .pytest_cache .ruff_cache

@@ -1,0 +1,46 @@
+"""Session fixtures: a real Postgres database and Redis, and the services over real gRPC."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from tests.support.servers import embedded_postgres, embedded_redis, fresh_database, migrate_all
+from tests.support.stack import Stack, running_stack
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """DATABASE_URL when set, else an embedded Postgres for this session."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    with embedded_postgres(tmp_path_factory.mktemp("pg")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """REDIS_URL when set, else an embedded Redis for this session."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    with embedded_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh database with every service's migrations applied, dropped after the session."""
+    with fresh_database(postgres_server_url) as url:
+        migrate_all(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def stack(database_url: str, redis_url: str) -> AsyncIterator[Stack]:
+    """ingest, visits and supervisor serving on loopback for the whole session."""
+    async with running_stack(database_url=database_url, redis_url=redis_url) as running:
+        yield running

@@ -1,0 +1,44 @@
+"""The command line every service shares: `python -m services.<name> [serve|migrate]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from libs.common.logging import configure_logging
+from libs.common.migrations import upgrade
+from libs.common.settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def run_service(
+    *,
+    name: str,
+    settings_cls: type[S],
+    serve: Callable[[S], Coroutine[Any, Any, None]],
+    migrations_dir: Path,
+    argv: list[str] | None = None,
+) -> int:
+    """Parses the command, loads settings (failing fast) and runs it; returns the exit code."""
+    parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_cls()
+    except ValidationError as exc:
+        print(f"{name}: bad settings:\n{exc}")
+        return 2
+    configure_logging(name, level=settings.log_level, fmt=settings.log_format)
+    if args.command == "migrate":
+        upgrade(migrations_dir, schema=name, database_url=settings.database_url)
+        logging.getLogger(name).info("migrations applied")
+        return 0
+    asyncio.run(serve(settings))
+    return 0

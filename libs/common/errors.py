@@ -1,0 +1,53 @@
+"""Domain errors raised by service rules; mapped to gRPC status codes in one interceptor."""
+
+from __future__ import annotations
+
+import grpc
+
+
+class DomainError(Exception):
+    """A rule said no; `code` is the gRPC status it maps to."""
+
+    code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidArgument(DomainError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class NotFound(DomainError):
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class Conflict(DomainError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+
+
+class FailedPrecondition(DomainError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class Unauthenticated(DomainError):
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(DomainError):
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class Unavailable(DomainError):
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+class NotImplementedYet(DomainError):
+    """An RPC of the contract that a later issue builds."""
+
+    code = grpc.StatusCode.UNIMPLEMENTED
+
+    def __init__(self, rpc: str, issue: int) -> None:
+        super().__init__(f"{rpc} is not built yet (issue #{issue})")

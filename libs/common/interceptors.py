@@ -1,0 +1,108 @@
+"""Server interceptors: caller authentication, deadlines, the one domain-error mapping, RPC metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+import psycopg
+import psycopg_pool
+
+from libs.common.auth import bearer, verify_token
+from libs.common.context import reset_principal, set_principal
+from libs.common.errors import DomainError
+from libs.common.logging import log_context
+from libs.common.metrics import RPC_ERRORS, RPC_LATENCY
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+# Standard services every server exposes without a caller token.
+PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+
+
+def _wrap_unary(handler: grpc.RpcMethodHandler | None, wrap: Callable[[Handler], Handler]) -> Any:
+    if handler is None or handler.unary_unary is None:
+        return handler
+    return grpc.unary_unary_rpc_method_handler(
+        wrap(handler.unary_unary),
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+
+
+def _split(method: str) -> tuple[str, str]:
+    service, _, name = method.rpartition("/")
+    return service.lstrip("/"), name
+
+
+class ServiceInterceptor(grpc.aio.ServerInterceptor):
+    """Authenticates the caller, bounds the RPC by its deadline and maps errors to status codes."""
+
+    def __init__(self, *, auth_secret: str, default_deadline_seconds: float) -> None:
+        self._secret = auth_secret
+        self._default_deadline = default_deadline_seconds
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if method.startswith(PUBLIC_PREFIXES):
+            return handler
+        service, name = _split(method)
+
+        def wrap(inner: Handler) -> Handler:
+            async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                started = time.perf_counter()
+                code = grpc.StatusCode.OK
+                token = None
+                ctx_token = None
+                try:
+                    metadata = dict(context.invocation_metadata() or ())
+                    principal = verify_token(self._secret, bearer(metadata.get("authorization")))
+                    token = set_principal(principal)
+                    ctx_token = log_context.set({"tenant": principal.tenant, "rpc": name})
+                    remaining = context.time_remaining()
+                    budget = self._default_deadline if remaining is None else max(remaining, 0.0)
+                    async with asyncio.timeout(budget):
+                        return await inner(request, context)
+                except DomainError as exc:
+                    code = exc.code
+                    if exc.field:
+                        context.set_trailing_metadata((("x-error-field", exc.field),))
+                    await context.abort(code, exc.message)
+                except TimeoutError:
+                    code = grpc.StatusCode.DEADLINE_EXCEEDED
+                    await context.abort(code, "deadline exceeded")
+                except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+                    code = grpc.StatusCode.UNAVAILABLE
+                    log.warning("database unavailable in %s: %s", name, type(exc).__name__)
+                    await context.abort(code, "database unavailable, retry")
+                except asyncio.CancelledError:
+                    code = grpc.StatusCode.CANCELLED
+                    raise
+                except grpc.aio.AbortError:
+                    code = context.code() or grpc.StatusCode.UNKNOWN
+                    raise
+                except Exception:
+                    code = grpc.StatusCode.INTERNAL
+                    RPC_ERRORS.labels(service, name).inc()
+                    log.exception("unhandled error in %s", name)
+                    await context.abort(code, "internal error")
+                finally:
+                    RPC_LATENCY.labels(service, name, code.name).observe(time.perf_counter() - started)
+                    if ctx_token is not None:
+                        log_context.reset(ctx_token)
+                    if token is not None:
+                        reset_principal(token)
+
+            return call
+
+        return _wrap_unary(handler, wrap)

@@ -1,0 +1,69 @@
+"""JSON log lines with service, trace and tenant; phone numbers masked, secrets never printed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from contextvars import ContextVar
+
+_PHONE = re.compile(r"\+?\d[\d\s-]{7,}\d")
+log_context: ContextVar[dict[str, str] | None] = ContextVar("log_context", default=None)
+
+
+def mask_phone(text: str) -> str:
+    """Replaces every phone-like run of digits by its first 3 and last 2 digits."""
+
+    def _mask(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        prefix = "+" if match.group(0).startswith("+") else ""
+        return f"{prefix}{digits[:3]}{'*' * (len(digits) - 5)}{digits[-2:]}"
+
+    return _PHONE.sub(_mask, text)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "msg": mask_phone(record.getMessage()),
+        }
+        entry.update(log_context.get() or {})
+        extra = getattr(record, "fields", None)
+        if isinstance(extra, dict):
+            entry.update({k: mask_phone(str(v)) for k, v in extra.items()})
+        if record.exc_info:
+            entry["exc"] = mask_phone(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """Readable lines for a terminal, still masked."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"%(asctime)s %(levelname)s {service} %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_phone(super().format(record))
+
+
+def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -> None:
+    """Sends this process's logs to stdout in the chosen format."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter(service) if fmt == "json" else TextFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("httpx", "httpcore", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,52 @@
+"""Typed settings shared by every deployable; each deployable subclasses it once."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    """Settings every process reads: database, Redis, the token secret, logging."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/postgres", validation_alias=AliasChoices("DATABASE_URL")
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=AliasChoices("REDIS_URL"))
+    auth_secret: str = Field(
+        "dev-insecure-secret-change-me-0123456789", validation_alias=AliasChoices("V360_AUTH_SECRET"), repr=False
+    )
+    log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL"))
+    log_format: str = Field("json", validation_alias=AliasChoices("LOG_FORMAT"))
+    # Behind PgBouncer in transaction mode server-side prepared statements must be off.
+    db_prepared_statements: bool = Field(True, validation_alias=AliasChoices("DB_PREPARED_STATEMENTS"))
+    db_pool_min: int = Field(2, ge=1, validation_alias=AliasChoices("DB_POOL_MIN"))
+    db_pool_max: int = Field(10, ge=1, validation_alias=AliasChoices("DB_POOL_MAX"))
+
+    @field_validator("auth_secret")
+    @classmethod
+    def _long_secret(cls, value: str) -> str:
+        if len(value) < 32:
+            raise ValueError("V360_AUTH_SECRET must be at least 32 characters")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in {"json", "text"}:
+            raise ValueError("LOG_FORMAT must be json or text")
+        return value
+
+
+class ServiceSettings(CommonSettings):
+    """Settings of a gRPC service process; subclasses set `service_name` and the port aliases."""
+
+    service_name: str = "service"
+    grpc_listen: str = "127.0.0.1:50051"
+    metrics_port: int = Field(0, ge=0, le=65535)
+    metrics_host: str = Field("127.0.0.1", validation_alias=AliasChoices("METRICS_HOST"))
+    shutdown_grace_seconds: float = Field(5.0, ge=0, validation_alias=AliasChoices("SHUTDOWN_GRACE_SECONDS"))
+    # Upper bound for one RPC when the caller set no deadline.
+    default_deadline_seconds: float = Field(30.0, gt=0, validation_alias=AliasChoices("DEFAULT_DEADLINE_SECONDS"))

@@ -1,0 +1,181 @@
+"""Rows and domain values of the ingest service."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+STAGES = (
+    "Nuevo",
+    "En conversación",
+    "Esperando confirmación",
+    "Visita confirmada",
+    "Visita realizada",
+    "Ganado",
+    "Perdido",
+)
+CHANNELS = ("meta", "gupshup", "manual")
+ACTORS = ("lead", "agent", "supervisor", "system")
+SNIPPET_LENGTH = 160
+
+
+@dataclass(slots=True)
+class Tenant:
+    slug: str
+    name: str
+    region: str
+    timezone: str
+    meta_phone_number_id: str | None
+    meta_app_secret: str | None
+    meta_verify_token: str | None
+    gupshup_app: str | None
+    gupshup_token: str | None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    created: bool = False
+
+
+@dataclass(slots=True)
+class Project:
+    id: uuid.UUID
+    code: str
+    name: str
+    location: str
+
+
+@dataclass(slots=True)
+class MarketingAsset:
+    id: uuid.UUID
+    code: str
+    name: str
+    keyword: str
+    channel: str
+    project_code: str | None
+
+
+@dataclass(slots=True)
+class Inbound:
+    """A normalised inbound message, as the rules see it."""
+
+    channel: str
+    provider_message_id: str
+    from_phone: str
+    profile_name: str
+    sent_at: datetime
+    type: str
+    text: str
+    media: dict[str, Any] | None
+    payload: dict[str, Any] | None
+    context_message_id: str
+    project_code: str
+    asset_code: str
+
+
+@dataclass(slots=True)
+class Stored:
+    lead_id: uuid.UUID
+    conversation_id: uuid.UUID
+    ticket_id: uuid.UUID
+    message_id: uuid.UUID
+    duplicate: bool
+    phone_e164: str
+
+
+@dataclass(slots=True)
+class DeadLetter:
+    id: uuid.UUID
+    tenant: str
+    source: str
+    reason: str
+    payload: str
+    received_at: datetime
+
+
+@dataclass(slots=True)
+class TicketRow:
+    id: uuid.UUID
+    lead_id: uuid.UUID
+    lead_name: str
+    phone_e164: str
+    project_code: str
+    project_name: str
+    stage: str
+    last_message_snippet: str
+    last_message_at: datetime
+    visit_scheduled_at: datetime | None
+    assignee_user_id: str
+    unread_count: int
+    last_inbound_at: datetime | None
+    conversation_id: uuid.UUID
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class MessageRow:
+    id: uuid.UUID
+    direction: str
+    actor: str
+    provider: str
+    provider_message_id: str
+    type: str
+    text: str
+    media: dict[str, Any] | None
+    payload: dict[str, Any] | None
+    context_message_id: str
+    author_user_id: str
+    sent_at: datetime
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class EventRow:
+    id: uuid.UUID
+    type: str
+    correlation_id: uuid.UUID
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class TicketPage:
+    tickets: list[TicketRow]
+    next_after: tuple[datetime, uuid.UUID] | None
+
+
+@dataclass(slots=True)
+class Timeline:
+    ticket: TicketRow
+    messages: list[MessageRow] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TicketUpdate:
+    ticket_id: uuid.UUID
+    dedupe_key: str
+    event_type: str
+    event_payload: dict[str, Any]
+    stage: str | None
+    visit_scheduled_at: datetime | None
+    clear_visit_scheduled_at: bool
+    assignee_user_id: str | None
+
+
+@dataclass(slots=True)
+class Outbound:
+    ticket_id: uuid.UUID
+    dedupe_key: str
+    actor: str
+    author_user_id: str
+    text: str
+    type: str
+    payload: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class AppendedOutbound:
+    message: MessageRow
+    ticket: TicketRow
+    duplicate: bool

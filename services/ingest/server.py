@@ -1,0 +1,36 @@
+"""Lifecycle of the ingest process: pool, Redis, servicer, gRPC server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from libs.common.db import make_pool
+from libs.common.server import run_server
+from services.ingest.repository import Repository
+from services.ingest.service import IngestService
+from services.ingest.servicer import IngestServicer
+from services.ingest.settings import IngestSettings
+from vertice360.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+
+SERVICE_NAME = ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name
+
+
+async def serve(
+    settings: IngestSettings, *, stop: asyncio.Event | None = None, ready: Callable[[int], None] | None = None
+) -> None:
+    """Runs the ingest service until SIGTERM (or `stop`)."""
+    pool = make_pool(settings, name="ingest")
+    await pool.open(wait=True)
+    try:
+        service = IngestService(repository=Repository(pool), settings=settings)
+        servicer = IngestServicer(service)
+        await run_server(
+            settings,
+            register=lambda server: ingest_pb2_grpc.add_IngestServiceServicer_to_server(servicer, server),
+            service_names=[SERVICE_NAME],
+            stop=stop,
+            ready=ready,
+        )
+    finally:
+        await pool.close()

@@ -1,0 +1,308 @@
+"""Rules of the conversation core: tenants, catalog, exactly-once ingest, tickets and timeline."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+import uuid
+import zoneinfo
+from datetime import UTC, datetime
+
+import psycopg.errors
+
+from libs.common.auth import SYSTEM_TENANT, Principal, Role
+from libs.common.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
+from libs.common.phones import to_e164
+from services.ingest.models import (
+    ACTORS,
+    CHANNELS,
+    SNIPPET_LENGTH,
+    STAGES,
+    AppendedOutbound,
+    DeadLetter,
+    Inbound,
+    MarketingAsset,
+    Outbound,
+    Project,
+    Stored,
+    Tenant,
+    TicketPage,
+    TicketRow,
+    TicketUpdate,
+    Timeline,
+)
+from services.ingest.repository import Repository
+from services.ingest.settings import IngestSettings
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MAX_TEXT = 4096
+MAX_PROVIDER_ID = 256
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+TENANT_CACHE_SECONDS = 10.0
+
+
+def _require_system(principal: Principal) -> None:
+    principal.require(Role.SERVICE)
+    if principal.tenant != SYSTEM_TENANT:
+        raise PermissionDenied("only system callers may act across tenants")
+
+
+def _uuid(value: str, *, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise InvalidArgument(f"{field} must be a UUID", field=field) from exc
+
+
+def snippet(text: str) -> str:
+    """The dashboard's one-line preview of a message."""
+    line = " ".join(text.split())
+    return line if len(line) <= SNIPPET_LENGTH else line[: SNIPPET_LENGTH - 1] + "…"
+
+
+def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:
+    """An opaque page token for the position after (at, id)."""
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{row_id}".encode()).decode()
+
+
+def decode_cursor(token: str, *, field: str = "page_token") -> tuple[datetime, uuid.UUID] | None:
+    """The position a page token names; None for the first page."""
+    if not token:
+        return None
+    try:
+        at, _, row_id = base64.urlsafe_b64decode(token.encode()).decode().partition("|")
+        return datetime.fromisoformat(at), uuid.UUID(row_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidArgument(f"{field} is not a valid cursor", field=field) from exc
+
+
+class IngestService:
+    """The ingest service's use cases, each checked against the caller."""
+
+    def __init__(self, *, repository: Repository, settings: IngestSettings) -> None:
+        self.repository = repository
+        self.settings = settings
+        self._tenants: dict[str, tuple[float, Tenant]] = {}
+
+    async def upsert_tenant(self, *, principal: Principal, tenant: Tenant) -> Tenant:
+        """Creates or updates a tenant (system callers only)."""
+        _require_system(principal)
+        if not SLUG.match(tenant.slug):
+            raise InvalidArgument("slug must match ^[a-z0-9][a-z0-9-]{1,62}$", field="slug")
+        tenant.region = (tenant.region or "AR").upper()
+        if not re.fullmatch(r"[A-Z]{2}", tenant.region):
+            raise InvalidArgument("region must be an ISO 3166 two-letter code", field="region")
+        tenant.timezone = tenant.timezone or "America/Argentina/Buenos_Aires"
+        try:
+            zoneinfo.ZoneInfo(tenant.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise InvalidArgument(f"unknown time zone {tenant.timezone!r}", field="timezone") from exc
+        tenant.name = tenant.name or tenant.slug
+        try:
+            stored = await self.repository.upsert_tenant(tenant)
+        except psycopg.errors.UniqueViolation as exc:
+            column = (exc.diag.constraint_name or "").removeprefix("tenants_").removesuffix("_key")
+            raise Conflict(f"another tenant already uses this {column}", field=column or None) from exc
+        self._tenants.pop(stored.slug, None)
+        return stored
+
+    async def tenant(self, slug: str) -> Tenant:
+        """The tenant by slug, cached briefly because every ingest needs its region."""
+        cached = self._tenants.get(slug)
+        now = time.monotonic()
+        if cached and now - cached[0] < TENANT_CACHE_SECONDS:
+            return cached[1]
+        tenant = await self.repository.get_tenant(slug)
+        if tenant is None:
+            raise NotFound(f"tenant {slug!r} does not exist")
+        self._tenants[slug] = (now, tenant)
+        return tenant
+
+    async def get_tenant(self, *, principal: Principal) -> Tenant:
+        """The caller's tenant."""
+        return await self.tenant(principal.tenant)
+
+    async def list_tenants(self, *, principal: Principal) -> list[Tenant]:
+        """Every tenant (system callers only)."""
+        _require_system(principal)
+        return await self.repository.list_tenants()
+
+    async def resolve_channel(self, *, principal: Principal, kind: str, value: str) -> Tenant:
+        """The one tenant owning a channel address (system callers only)."""
+        _require_system(principal)
+        if not value:
+            raise InvalidArgument("a channel address is required", field="address")
+        tenants = await self.repository.resolve_channel(**{kind: value})
+        if not tenants:
+            raise NotFound("no tenant owns this channel address")
+        if len(tenants) > 1:
+            raise Conflict("several tenants share this channel address")
+        return tenants[0]
+
+    async def upsert_project(self, *, principal: Principal, project: Project) -> Project:
+        """Creates or updates a project of the caller's tenant."""
+        principal.require(Role.ADMIN)
+        if not CODE.match(project.code):
+            raise InvalidArgument("code must be 1-64 letters, digits, '.', '_' or '-'", field="code")
+        if not project.name.strip():
+            raise InvalidArgument("name is required", field="name")
+        await self.tenant(principal.tenant)
+        return await self.repository.upsert_project(
+            tenant=principal.tenant, code=project.code, name=project.name.strip(), location=project.location
+        )
+
+    async def upsert_marketing_asset(self, *, principal: Principal, asset: MarketingAsset) -> MarketingAsset:
+        """Creates or updates a marketing asset of the caller's tenant."""
+        principal.require(Role.ADMIN)
+        if not CODE.match(asset.code):
+            raise InvalidArgument("code must be 1-64 letters, digits, '.', '_' or '-'", field="code")
+        if not asset.name.strip():
+            raise InvalidArgument("name is required", field="name")
+        await self.tenant(principal.tenant)
+        if asset.project_code and not await self.repository.project_exists(
+            tenant=principal.tenant, code=asset.project_code
+        ):
+            raise NotFound(f"project {asset.project_code!r} does not exist", field="project_code")
+        return await self.repository.upsert_marketing_asset(
+            tenant=principal.tenant,
+            code=asset.code,
+            name=asset.name.strip(),
+            keyword=asset.keyword.strip(),
+            project_code=asset.project_code or "",
+            channel=asset.channel or "whatsapp",
+        )
+
+    async def catalog(self, *, principal: Principal) -> tuple[list[Project], list[MarketingAsset]]:
+        """The caller's projects and marketing assets."""
+        return await self.repository.catalog(principal.tenant)
+
+    async def ingest(self, *, principal: Principal, message: Inbound) -> Stored:
+        """Stores a lead's message exactly once as lead + conversation + ticket + message + event."""
+        principal.require(Role.AGENT)
+        if message.channel not in CHANNELS:
+            raise InvalidArgument("provider is required", field="provider")
+        if not message.provider_message_id or len(message.provider_message_id) > MAX_PROVIDER_ID:
+            raise InvalidArgument(
+                f"provider_message_id is required (at most {MAX_PROVIDER_ID} characters)", field="provider_message_id"
+            )
+        if len(message.text) > MAX_TEXT:
+            raise InvalidArgument(f"text is longer than {MAX_TEXT} characters", field="text")
+        if not message.type:
+            raise InvalidArgument("type is required", field="type")
+        tenant = await self.tenant(principal.tenant)
+        phone = to_e164(message.from_phone, region=tenant.region)
+        if message.project_code and not await self.repository.project_exists(
+            tenant=tenant.slug, code=message.project_code
+        ):
+            raise NotFound(f"project {message.project_code!r} does not exist", field="project_code")
+        message.profile_name = message.profile_name.strip()[:200]
+        if message.sent_at.tzinfo is None:
+            raise InvalidArgument("sent_at needs a time zone", field="sent_at")
+        row = await self.repository.store_inbound(
+            tenant=tenant.slug, phone_e164=phone, message=message, snippet=snippet(message.text)
+        )
+        return Stored(phone_e164=phone, **row)
+
+    async def record_dead_letter(
+        self, *, principal: Principal, source: str, reason: str, payload: str, tenant: str
+    ) -> uuid.UUID:
+        """Keeps a payload that could not be routed or read, with the reason (system callers only)."""
+        _require_system(principal)
+        if not source or not reason:
+            raise InvalidArgument("source and reason are required", field="source" if not source else "reason")
+        return await self.repository.record_dead_letter(
+            tenant=tenant or None, source=source[:64], reason=reason[:500], payload=payload
+        )
+
+    async def list_dead_letters(
+        self, *, principal: Principal, page_size: int, page_token: str
+    ) -> tuple[list[DeadLetter], str]:
+        """Dead letters newest first (system callers only)."""
+        _require_system(principal)
+        limit = min(page_size or DEFAULT_PAGE, MAX_PAGE)
+        rows = await self.repository.list_dead_letters(limit=limit, before=decode_cursor(page_token))
+        token = encode_cursor(rows[-1].received_at, rows[-1].id) if len(rows) == limit else ""
+        return rows, token
+
+    async def list_tickets(
+        self,
+        *,
+        principal: Principal,
+        page_size: int,
+        page_token: str,
+        stage: str,
+        project_code: str,
+        assignee_user_id: str,
+        query: str,
+    ) -> TicketPage:
+        """A page of the caller's tickets, newest activity first."""
+        if stage and stage not in STAGES:
+            raise InvalidArgument(f"stage must be one of {', '.join(STAGES)}", field="stage")
+        if page_size < 0:
+            raise InvalidArgument("page_size must be positive", field="page_size")
+        limit = min(page_size or DEFAULT_PAGE, MAX_PAGE)
+        rows = await self.repository.list_tickets(
+            tenant=principal.tenant,
+            limit=limit,
+            after=decode_cursor(page_token),
+            stage=stage or None,
+            project_code=project_code or None,
+            assignee_user_id=assignee_user_id or None,
+            query=query.strip() or None,
+        )
+        after = (rows[-1].last_message_at, rows[-1].id) if len(rows) == limit else None
+        return TicketPage(tickets=rows, next_after=after)
+
+    async def ticket(self, *, principal: Principal, ticket_id: str) -> TicketRow:
+        """One ticket of the caller's tenant; another tenant's id is simply not found."""
+        row = await self.repository.get_ticket(tenant=principal.tenant, ticket_id=_uuid(ticket_id, field="ticket_id"))
+        if row is None:
+            raise NotFound("ticket not found", field="ticket_id")
+        return row
+
+    async def timeline(self, *, principal: Principal, ticket_id: str) -> Timeline:
+        """The ticket with its messages and events in order."""
+        ticket = await self.ticket(principal=principal, ticket_id=ticket_id)
+        messages, events = await self.repository.timeline(tenant=principal.tenant, ticket_id=ticket.id)
+        return Timeline(ticket=ticket, messages=messages, events=events)
+
+    async def apply_ticket_update(self, *, principal: Principal, update: TicketUpdate) -> tuple[TicketRow, bool]:
+        """Applies a stage/visit/assignee change with its event, once per dedupe key (services only)."""
+        principal.require(Role.SERVICE)
+        if not update.dedupe_key or len(update.dedupe_key) > 200:
+            raise InvalidArgument("dedupe_key is required (at most 200 characters)", field="dedupe_key")
+        if not update.event_type:
+            raise InvalidArgument("event_type is required", field="event_type")
+        if update.stage is not None and update.stage not in STAGES:
+            raise InvalidArgument(f"stage must be one of {', '.join(STAGES)}", field="stage")
+        await self.ticket(principal=principal, ticket_id=str(update.ticket_id))
+        applied = await self.repository.apply_ticket_update(tenant=principal.tenant, update=update)
+        return await self.ticket(principal=principal, ticket_id=str(update.ticket_id)), applied
+
+    async def append_outbound(self, *, principal: Principal, outbound: Outbound) -> AppendedOutbound:
+        """Stores a message to the lead in the ticket's conversation, once per dedupe key (services only)."""
+        principal.require(Role.SERVICE)
+        if outbound.actor not in ACTORS or outbound.actor == "lead":
+            raise InvalidArgument("actor must be agent, supervisor or system", field="actor")
+        if not outbound.dedupe_key or len(outbound.dedupe_key) > 200:
+            raise InvalidArgument("dedupe_key is required (at most 200 characters)", field="dedupe_key")
+        if not outbound.text.strip() or len(outbound.text) > MAX_TEXT:
+            raise InvalidArgument(f"text is required (at most {MAX_TEXT} characters)", field="text")
+        result = await self.repository.append_outbound(
+            tenant=principal.tenant, outbound=outbound, snippet=snippet(outbound.text)
+        )
+        if result is None:
+            raise NotFound("ticket not found", field="ticket_id")
+        message_id, duplicate = result
+        message = await self.repository.get_message(tenant=principal.tenant, message_id=message_id)
+        assert message is not None
+        ticket = await self.ticket(principal=principal, ticket_id=str(outbound.ticket_id))
+        return AppendedOutbound(message=message, ticket=ticket, duplicate=duplicate)
+
+
+def now_utc() -> datetime:
+    """The current time, aware."""
+    return datetime.now(UTC)

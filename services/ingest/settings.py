@@ -1,0 +1,15 @@
+"""Settings of the ingest service."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+
+from libs.common.settings import ServiceSettings
+
+
+class IngestSettings(ServiceSettings):
+    """Environment of the ingest process."""
+
+    service_name: str = "ingest"
+    grpc_listen: str = Field("127.0.0.1:50051", validation_alias=AliasChoices("INGEST_GRPC_LISTEN"))
+    metrics_port: int = Field(0, ge=0, le=65535, validation_alias=AliasChoices("INGEST_METRICS_PORT"))

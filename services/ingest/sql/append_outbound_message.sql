@@ -1,0 +1,28 @@
+-- An outbound message keyed by the caller's dedupe key, so a retried append stores it once.
+WITH message AS (
+    INSERT INTO ingest.messages (
+        tenant, conversation_id, ticket_id, direction, actor, provider, provider_message_id, type, text, payload,
+        author_user_id, sent_at
+    )
+    SELECT t.tenant, t.conversation_id, t.id, 'out', %(actor)s, c.channel, %(dedupe_key)s, %(type)s, %(text)s,
+        %(payload)s, %(author_user_id)s, now()
+    FROM ingest.tickets t
+    JOIN ingest.conversations c ON c.id = t.conversation_id
+    WHERE t.tenant = %(tenant)s AND t.id = %(ticket_id)s
+    ON CONFLICT (tenant, provider, provider_message_id) DO NOTHING
+    RETURNING id, ticket_id, sent_at
+), event AS (
+    INSERT INTO ingest.events (tenant, ticket_id, correlation_id, type, payload)
+    SELECT %(tenant)s, message.ticket_id, message.ticket_id, 'message.sent',
+        jsonb_build_object('message_id', message.id, 'actor', %(actor)s, 'author_user_id', %(author_user_id)s)
+    FROM message
+), ticket AS (
+    UPDATE ingest.tickets t SET
+        last_message_snippet = %(snippet)s,
+        last_message_at = greatest(t.last_message_at, message.sent_at),
+        unread_count = 0,
+        updated_at = now()
+    FROM message
+    WHERE t.id = message.ticket_id
+)
+SELECT id AS message_id FROM message

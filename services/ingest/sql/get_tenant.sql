@@ -1,0 +1,1 @@
+SELECT * FROM ingest.tenants WHERE slug = %(slug)s

@@ -1,0 +1,7 @@
+SELECT t.id, t.lead_id, l.name AS lead_name, l.phone_e164, coalesce(p.code, '') AS project_code,
+    coalesce(p.name, '') AS project_name, t.stage::text AS stage, t.last_message_snippet, t.last_message_at,
+    t.visit_scheduled_at, t.assignee_user_id, t.unread_count, t.last_inbound_at, t.conversation_id, t.created_at
+FROM ingest.tickets t
+JOIN ingest.leads l ON l.id = t.lead_id
+LEFT JOIN ingest.projects p ON p.id = t.project_id
+WHERE t.tenant = %(tenant)s AND t.id = %(ticket_id)s

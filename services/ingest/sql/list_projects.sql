@@ -1,0 +1,1 @@
+SELECT id, code, name, location FROM ingest.projects WHERE tenant = %(tenant)s ORDER BY code

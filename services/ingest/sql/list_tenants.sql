@@ -1,0 +1,1 @@
+SELECT * FROM ingest.tenants ORDER BY slug

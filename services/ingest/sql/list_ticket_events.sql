@@ -1,0 +1,4 @@
+SELECT id, type, correlation_id, payload, created_at
+FROM ingest.events
+WHERE tenant = %(tenant)s AND ticket_id = %(ticket_id)s
+ORDER BY created_at, id

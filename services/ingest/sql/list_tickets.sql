@@ -1,0 +1,15 @@
+-- Newest activity first; keyset pagination on (last_message_at, id) rides the tickets_activity index.
+SELECT t.id, t.lead_id, l.name AS lead_name, l.phone_e164, coalesce(p.code, '') AS project_code,
+    coalesce(p.name, '') AS project_name, t.stage::text AS stage, t.last_message_snippet, t.last_message_at,
+    t.visit_scheduled_at, t.assignee_user_id, t.unread_count, t.last_inbound_at, t.conversation_id, t.created_at
+FROM ingest.tickets t
+JOIN ingest.leads l ON l.id = t.lead_id
+LEFT JOIN ingest.projects p ON p.id = t.project_id
+WHERE t.tenant = %(tenant)s
+  AND (%(after_at)s::timestamptz IS NULL OR (t.last_message_at, t.id) < (%(after_at)s, %(after_id)s::uuid))
+  AND (%(stage)s::text IS NULL OR t.stage::text = %(stage)s)
+  AND (%(project_code)s::text IS NULL OR p.code = %(project_code)s)
+  AND (%(assignee_user_id)s::text IS NULL OR t.assignee_user_id = %(assignee_user_id)s)
+  AND (%(query)s::text IS NULL OR l.name ILIKE %(query_like)s OR l.phone_e164 LIKE %(query_like)s)
+ORDER BY t.last_message_at DESC, t.id DESC
+LIMIT %(limit)s

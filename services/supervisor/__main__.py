@@ -1,0 +1,18 @@
+"""Runs the supervisor service: `python -m services.supervisor [serve|migrate]`."""
+
+import sys
+from pathlib import Path
+
+from libs.common.cli import run_service
+from services.supervisor.server import serve
+from services.supervisor.settings import SupervisorSettings
+
+if __name__ == "__main__":
+    sys.exit(
+        run_service(
+            name="supervisor",
+            settings_cls=SupervisorSettings,
+            serve=serve,
+            migrations_dir=Path(__file__).parent / "migrations",
+        )
+    )

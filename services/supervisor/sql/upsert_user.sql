@@ -1,0 +1,4 @@
+INSERT INTO supervisor.users AS u (tenant, name, email, role, active)
+VALUES (%(tenant)s, %(name)s, %(email)s, %(role)s, %(active)s)
+ON CONFLICT (tenant, email) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role, active = EXCLUDED.active
+RETURNING u.id, u.name, u.email, u.role::text AS role, u.active, (xmax = 0) AS created

@@ -1,0 +1,1 @@
+SELECT count(*) FROM visits.visit_proposals WHERE tenant = %(tenant)s AND status IN ('proposed', 'confirmed')

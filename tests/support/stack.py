@@ -1,0 +1,106 @@
+"""The three services served in-process over real gRPC on loopback, and call helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+
+from libs.common.auth import SYSTEM_TENANT, Role, issue_token
+from libs.common.clients import channel, metadata_for
+from services.ingest.server import serve as serve_ingest
+from services.ingest.settings import IngestSettings
+from services.supervisor.server import serve as serve_supervisor
+from services.supervisor.settings import SupervisorSettings
+from services.visits.server import serve as serve_visits
+from services.visits.settings import VisitsSettings
+from vertice360.ingest.v1 import ingest_pb2 as ingest_pb
+from vertice360.ingest.v1 import ingest_pb2_grpc
+from vertice360.supervisor.v1 import supervisor_pb2_grpc
+from vertice360.visits.v1 import visits_pb2_grpc
+
+AUTH_SECRET = "test-secret-" + "x" * 32
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    """Targets and stubs of the running services."""
+
+    targets: dict[str, str]
+    secret: str
+    channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+
+    @property
+    def ingest(self) -> ingest_pb2_grpc.IngestServiceStub:
+        return ingest_pb2_grpc.IngestServiceStub(self.channels["ingest"])
+
+    @property
+    def visits(self) -> visits_pb2_grpc.VisitsServiceStub:
+        return visits_pb2_grpc.VisitsServiceStub(self.channels["visits"])
+
+    @property
+    def supervisor(self) -> supervisor_pb2_grpc.SupervisorServiceStub:
+        return supervisor_pb2_grpc.SupervisorServiceStub(self.channels["supervisor"])
+
+    def md(self, tenant: str, role: Role = Role.SERVICE, user_id: str = "") -> tuple[tuple[str, str], ...]:
+        """Call metadata for a caller of `tenant` with `role`."""
+        return metadata_for(issue_token(self.secret, tenant=tenant, role=role, user_id=user_id))
+
+    def system_md(self) -> tuple[tuple[str, str], ...]:
+        """Call metadata of the system caller."""
+        return self.md(SYSTEM_TENANT)
+
+    async def new_tenant(self, **settings: Any) -> str:
+        """Creates a tenant with a unique slug (and any channel settings); returns the slug."""
+        slug = settings.pop("slug", None) or f"t-{secrets.token_hex(5)}"
+        await self.ingest.UpsertTenant(
+            ingest_pb.UpsertTenantRequest(tenant=ingest_pb.Tenant(slug=slug, name=slug, **settings)),
+            metadata=self.system_md(),
+            timeout=10,
+        )
+        return slug
+
+
+@asynccontextmanager
+async def running_stack(*, database_url: str, redis_url: str) -> AsyncIterator[Stack]:
+    """Serves ingest, visits and supervisor in this event loop until the block ends."""
+    common = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "V360_AUTH_SECRET": AUTH_SECRET}
+    specs = {
+        "ingest": (serve_ingest, IngestSettings, "INGEST_GRPC_LISTEN"),
+        "visits": (serve_visits, VisitsSettings, "VISITS_GRPC_LISTEN"),
+        "supervisor": (serve_supervisor, SupervisorSettings, "SUPERVISOR_GRPC_LISTEN"),
+    }
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+    targets: dict[str, str] = {}
+    for name, (serve, settings_cls, listen_var) in specs.items():
+        target = f"127.0.0.1:{free_port()}"
+        targets[name] = target
+        ready = asyncio.get_running_loop().create_future()
+        settings = settings_cls(**{**common, listen_var: target, "DB_POOL_MAX": 20})
+        tasks.append(asyncio.create_task(serve(settings, stop=stop, ready=ready.set_result)))
+        await asyncio.wait({ready, tasks[-1]}, return_when=asyncio.FIRST_COMPLETED)
+        if tasks[-1].done():
+            tasks[-1].result()
+    stack = Stack(targets=targets, secret=AUTH_SECRET)
+    stack.channels = {name: channel(target) for name, target in targets.items()}
+    try:
+        yield stack
+    finally:
+        for chan in stack.channels.values():
+            await chan.close()
+        stop.set()
+        await asyncio.gather(*tasks)
