@@ -26,17 +26,17 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)vertice360/supervisor/v1/supervisor.proto\x12\x18vertice360.supervisor.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12,\n\x04role\x18\x04 \x01(\x0e\x32\x1e.vertice360.supervisor.v1.Role\x12\x0e\n\x06\x61\x63tive\x18\x05 \x01(\x08\"A\n\x11UpsertUserRequest\x12,\n\x04user\x18\x01 \x01(\x0b\x32\x1e.vertice360.supervisor.v1.User\"S\n\x12UpsertUserResponse\x12,\n\x04user\x18\x01 \x01(\x0b\x32\x1e.vertice360.supervisor.v1.User\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\",\n\x10ListUsersRequest\x12\x18\n\x10include_inactive\x18\x01 \x01(\x08\"B\n\x11ListUsersResponse\x12-\n\x05users\x18\x01 \x03(\x0b\x32\x1e.vertice360.supervisor.v1.User\">\n\x08Template\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x12\n\nparameters\x18\x03 \x03(\t\"\x82\x01\n\x10SendReplyRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x34\n\x08template\x18\x03 \x01(\x0b\x32\".vertice360.supervisor.v1.Template\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\"\xdc\x02\n\x0fOutboundMessage\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tticket_id\x18\x02 \x01(\t\x12\x12\n\nmessage_id\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x38\n\x06status\x18\x05 \x01(\x0e\x32(.vertice360.supervisor.v1.DeliveryStatus\x12\x1b\n\x13provider_message_id\x18\x06 \x01(\t\x12\x12\n\nerror_code\x18\x07 \x01(\t\x12\x13\n\x0b\x65rror_title\x18\x08 \x01(\t\x12\x10\n\x08\x61ttempts\x18\t \x01(\x05\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x61uthor_user_id\x18\x0c \x01(\t\"b\n\x11SendReplyResponse\x12:\n\x07message\x18\x01 \x01(\x0b\x32).vertice360.supervisor.v1.OutboundMessage\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"\xee\x01\n\x0cStatusUpdate\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x1b\n\x13provider_message_id\x18\x02 \x01(\t\x12\x38\n\x06status\x18\x03 \x01(\x0e\x32(.vertice360.supervisor.v1.DeliveryStatus\x12&\n\x02\x61t\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nerror_code\x18\x05 \x01(\t\x12\x13\n\x0b\x65rror_title\x18\x06 \x01(\t\x12$\n\x03raw\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\"Y\n\x1dRecordDeliveryStatusesRequest\x12\x38\n\x08statuses\x18\x01 \x03(\x0b\x32&.vertice360.supervisor.v1.StatusUpdate\"2\n\x1eRecordDeliveryStatusesResponse\x12\x10\n\x08recorded\x18\x01 \x01(\x05\"0\n\x1bListOutboundMessagesRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\"[\n\x1cListOutboundMessagesResponse\x12;\n\x08messages\x18\x01 \x03(\x0b\x32).vertice360.supervisor.v1.OutboundMessage\"9\n\x13\x41ssignTicketRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"C\n\x14\x41ssignTicketResponse\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x18\n\x10\x61ssignee_user_id\x18\x02 \x01(\t\":\n\x15\x45scalateTicketRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"E\n\x16\x45scalateTicketResponse\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x18\n\x10\x61ssignee_user_id\x18\x02 \x01(\t*Q\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n\nROLE_AGENT\x10\x01\x12\x13\n\x0fROLE_SUPERVISOR\x10\x02\x12\x0e\n\nROLE_ADMIN\x10\x03*\xbd\x01\n\x0e\x44\x65liveryStatus\x12\x1f\n\x1b\x44\x45LIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x45LIVERY_STATUS_PENDING\x10\x01\x12\x18\n\x14\x44\x45LIVERY_STATUS_SENT\x10\x02\x12\x1d\n\x19\x44\x45LIVERY_STATUS_DELIVERED\x10\x03\x12\x18\n\x14\x44\x45LIVERY_STATUS_READ\x10\x04\x12\x1a\n\x16\x44\x45LIVERY_STATUS_FAILED\x10\x05\x32\xc2\x06\n\x11SupervisorService\x12g\n\nUpsertUser\x12+.vertice360.supervisor.v1.UpsertUserRequest\x1a,.vertice360.supervisor.v1.UpsertUserResponse\x12\x64\n\tListUsers\x12*.vertice360.supervisor.v1.ListUsersRequest\x1a+.vertice360.supervisor.v1.ListUsersResponse\x12\x64\n\tSendReply\x12*.vertice360.supervisor.v1.SendReplyRequest\x1a+.vertice360.supervisor.v1.SendReplyResponse\x12\x8b\x01\n\x16RecordDeliveryStatuses\x12\x37.vertice360.supervisor.v1.RecordDeliveryStatusesRequest\x1a\x38.vertice360.supervisor.v1.RecordDeliveryStatusesResponse\x12\x85\x01\n\x14ListOutboundMessages\x12\x35.vertice360.supervisor.v1.ListOutboundMessagesRequest\x1a\x36.vertice360.supervisor.v1.ListOutboundMessagesResponse\x12m\n\x0c\x41ssignTicket\x12-.vertice360.supervisor.v1.AssignTicketRequest\x1a..vertice360.supervisor.v1.AssignTicketResponse\x12s\n\x0e\x45scalateTicket\x12/.vertice360.supervisor.v1.EscalateTicketRequest\x1a\x30.vertice360.supervisor.v1.EscalateTicketResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)vertice360/supervisor/v1/supervisor.proto\x12\x18vertice360.supervisor.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12,\n\x04role\x18\x04 \x01(\x0e\x32\x1e.vertice360.supervisor.v1.Role\x12\x0e\n\x06\x61\x63tive\x18\x05 \x01(\x08\"A\n\x11UpsertUserRequest\x12,\n\x04user\x18\x01 \x01(\x0b\x32\x1e.vertice360.supervisor.v1.User\"S\n\x12UpsertUserResponse\x12,\n\x04user\x18\x01 \x01(\x0b\x32\x1e.vertice360.supervisor.v1.User\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\",\n\x10ListUsersRequest\x12\x18\n\x10include_inactive\x18\x01 \x01(\x08\"B\n\x11ListUsersResponse\x12-\n\x05users\x18\x01 \x03(\x0b\x32\x1e.vertice360.supervisor.v1.User\">\n\x08Template\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x12\n\nparameters\x18\x03 \x03(\t\"(\n\x0bReplyButton\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\"\xba\x01\n\x10SendReplyRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x34\n\x08template\x18\x03 \x01(\x0b\x32\".vertice360.supervisor.v1.Template\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\t\x12\x36\n\x07\x62uttons\x18\x05 \x03(\x0b\x32%.vertice360.supervisor.v1.ReplyButton\"\xdc\x02\n\x0fOutboundMessage\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tticket_id\x18\x02 \x01(\t\x12\x12\n\nmessage_id\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x38\n\x06status\x18\x05 \x01(\x0e\x32(.vertice360.supervisor.v1.DeliveryStatus\x12\x1b\n\x13provider_message_id\x18\x06 \x01(\t\x12\x12\n\nerror_code\x18\x07 \x01(\t\x12\x13\n\x0b\x65rror_title\x18\x08 \x01(\t\x12\x10\n\x08\x61ttempts\x18\t \x01(\x05\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x61uthor_user_id\x18\x0c \x01(\t\"b\n\x11SendReplyResponse\x12:\n\x07message\x18\x01 \x01(\x0b\x32).vertice360.supervisor.v1.OutboundMessage\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"\xee\x01\n\x0cStatusUpdate\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x1b\n\x13provider_message_id\x18\x02 \x01(\t\x12\x38\n\x06status\x18\x03 \x01(\x0e\x32(.vertice360.supervisor.v1.DeliveryStatus\x12&\n\x02\x61t\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nerror_code\x18\x05 \x01(\t\x12\x13\n\x0b\x65rror_title\x18\x06 \x01(\t\x12$\n\x03raw\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\"Y\n\x1dRecordDeliveryStatusesRequest\x12\x38\n\x08statuses\x18\x01 \x03(\x0b\x32&.vertice360.supervisor.v1.StatusUpdate\"2\n\x1eRecordDeliveryStatusesResponse\x12\x10\n\x08recorded\x18\x01 \x01(\x05\"0\n\x1bListOutboundMessagesRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\"[\n\x1cListOutboundMessagesResponse\x12;\n\x08messages\x18\x01 \x03(\x0b\x32).vertice360.supervisor.v1.OutboundMessage\"9\n\x13\x41ssignTicketRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"C\n\x14\x41ssignTicketResponse\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x18\n\x10\x61ssignee_user_id\x18\x02 \x01(\t\":\n\x15\x45scalateTicketRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"E\n\x16\x45scalateTicketResponse\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x18\n\x10\x61ssignee_user_id\x18\x02 \x01(\t*Q\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n\nROLE_AGENT\x10\x01\x12\x13\n\x0fROLE_SUPERVISOR\x10\x02\x12\x0e\n\nROLE_ADMIN\x10\x03*\xbd\x01\n\x0e\x44\x65liveryStatus\x12\x1f\n\x1b\x44\x45LIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x45LIVERY_STATUS_PENDING\x10\x01\x12\x18\n\x14\x44\x45LIVERY_STATUS_SENT\x10\x02\x12\x1d\n\x19\x44\x45LIVERY_STATUS_DELIVERED\x10\x03\x12\x18\n\x14\x44\x45LIVERY_STATUS_READ\x10\x04\x12\x1a\n\x16\x44\x45LIVERY_STATUS_FAILED\x10\x05\x32\xc2\x06\n\x11SupervisorService\x12g\n\nUpsertUser\x12+.vertice360.supervisor.v1.UpsertUserRequest\x1a,.vertice360.supervisor.v1.UpsertUserResponse\x12\x64\n\tListUsers\x12*.vertice360.supervisor.v1.ListUsersRequest\x1a+.vertice360.supervisor.v1.ListUsersResponse\x12\x64\n\tSendReply\x12*.vertice360.supervisor.v1.SendReplyRequest\x1a+.vertice360.supervisor.v1.SendReplyResponse\x12\x8b\x01\n\x16RecordDeliveryStatuses\x12\x37.vertice360.supervisor.v1.RecordDeliveryStatusesRequest\x1a\x38.vertice360.supervisor.v1.RecordDeliveryStatusesResponse\x12\x85\x01\n\x14ListOutboundMessages\x12\x35.vertice360.supervisor.v1.ListOutboundMessagesRequest\x1a\x36.vertice360.supervisor.v1.ListOutboundMessagesResponse\x12m\n\x0c\x41ssignTicket\x12-.vertice360.supervisor.v1.AssignTicketRequest\x1a..vertice360.supervisor.v1.AssignTicketResponse\x12s\n\x0e\x45scalateTicket\x12/.vertice360.supervisor.v1.EscalateTicketRequest\x1a\x30.vertice360.supervisor.v1.EscalateTicketResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vertice360.supervisor.v1.supervisor_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROLE']._serialized_start=1945
-  _globals['_ROLE']._serialized_end=2026
-  _globals['_DELIVERYSTATUS']._serialized_start=2029
-  _globals['_DELIVERYSTATUS']._serialized_end=2218
+  _globals['_ROLE']._serialized_start=2043
+  _globals['_ROLE']._serialized_end=2124
+  _globals['_DELIVERYSTATUS']._serialized_start=2127
+  _globals['_DELIVERYSTATUS']._serialized_end=2316
   _globals['_USER']._serialized_start=134
   _globals['_USER']._serialized_end=243
   _globals['_UPSERTUSERREQUEST']._serialized_start=245
@@ -49,30 +49,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTUSERSRESPONSE']._serialized_end=509
   _globals['_TEMPLATE']._serialized_start=511
   _globals['_TEMPLATE']._serialized_end=573
-  _globals['_SENDREPLYREQUEST']._serialized_start=576
-  _globals['_SENDREPLYREQUEST']._serialized_end=706
-  _globals['_OUTBOUNDMESSAGE']._serialized_start=709
-  _globals['_OUTBOUNDMESSAGE']._serialized_end=1057
-  _globals['_SENDREPLYRESPONSE']._serialized_start=1059
-  _globals['_SENDREPLYRESPONSE']._serialized_end=1157
-  _globals['_STATUSUPDATE']._serialized_start=1160
-  _globals['_STATUSUPDATE']._serialized_end=1398
-  _globals['_RECORDDELIVERYSTATUSESREQUEST']._serialized_start=1400
-  _globals['_RECORDDELIVERYSTATUSESREQUEST']._serialized_end=1489
-  _globals['_RECORDDELIVERYSTATUSESRESPONSE']._serialized_start=1491
-  _globals['_RECORDDELIVERYSTATUSESRESPONSE']._serialized_end=1541
-  _globals['_LISTOUTBOUNDMESSAGESREQUEST']._serialized_start=1543
-  _globals['_LISTOUTBOUNDMESSAGESREQUEST']._serialized_end=1591
-  _globals['_LISTOUTBOUNDMESSAGESRESPONSE']._serialized_start=1593
-  _globals['_LISTOUTBOUNDMESSAGESRESPONSE']._serialized_end=1684
-  _globals['_ASSIGNTICKETREQUEST']._serialized_start=1686
-  _globals['_ASSIGNTICKETREQUEST']._serialized_end=1743
-  _globals['_ASSIGNTICKETRESPONSE']._serialized_start=1745
-  _globals['_ASSIGNTICKETRESPONSE']._serialized_end=1812
-  _globals['_ESCALATETICKETREQUEST']._serialized_start=1814
-  _globals['_ESCALATETICKETREQUEST']._serialized_end=1872
-  _globals['_ESCALATETICKETRESPONSE']._serialized_start=1874
-  _globals['_ESCALATETICKETRESPONSE']._serialized_end=1943
-  _globals['_SUPERVISORSERVICE']._serialized_start=2221
-  _globals['_SUPERVISORSERVICE']._serialized_end=3055
+  _globals['_REPLYBUTTON']._serialized_start=575
+  _globals['_REPLYBUTTON']._serialized_end=615
+  _globals['_SENDREPLYREQUEST']._serialized_start=618
+  _globals['_SENDREPLYREQUEST']._serialized_end=804
+  _globals['_OUTBOUNDMESSAGE']._serialized_start=807
+  _globals['_OUTBOUNDMESSAGE']._serialized_end=1155
+  _globals['_SENDREPLYRESPONSE']._serialized_start=1157
+  _globals['_SENDREPLYRESPONSE']._serialized_end=1255
+  _globals['_STATUSUPDATE']._serialized_start=1258
+  _globals['_STATUSUPDATE']._serialized_end=1496
+  _globals['_RECORDDELIVERYSTATUSESREQUEST']._serialized_start=1498
+  _globals['_RECORDDELIVERYSTATUSESREQUEST']._serialized_end=1587
+  _globals['_RECORDDELIVERYSTATUSESRESPONSE']._serialized_start=1589
+  _globals['_RECORDDELIVERYSTATUSESRESPONSE']._serialized_end=1639
+  _globals['_LISTOUTBOUNDMESSAGESREQUEST']._serialized_start=1641
+  _globals['_LISTOUTBOUNDMESSAGESREQUEST']._serialized_end=1689
+  _globals['_LISTOUTBOUNDMESSAGESRESPONSE']._serialized_start=1691
+  _globals['_LISTOUTBOUNDMESSAGESRESPONSE']._serialized_end=1782
+  _globals['_ASSIGNTICKETREQUEST']._serialized_start=1784
+  _globals['_ASSIGNTICKETREQUEST']._serialized_end=1841
+  _globals['_ASSIGNTICKETRESPONSE']._serialized_start=1843
+  _globals['_ASSIGNTICKETRESPONSE']._serialized_end=1910
+  _globals['_ESCALATETICKETREQUEST']._serialized_start=1912
+  _globals['_ESCALATETICKETREQUEST']._serialized_end=1970
+  _globals['_ESCALATETICKETRESPONSE']._serialized_start=1972
+  _globals['_ESCALATETICKETRESPONSE']._serialized_end=2041
+  _globals['_SUPERVISORSERVICE']._serialized_start=2319
+  _globals['_SUPERVISORSERVICE']._serialized_end=3153
 # @@protoc_insertion_point(module_scope)

@@ -87,17 +87,27 @@ class Template(_message.Message):
     parameters: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, name: _Optional[str] = ..., language: _Optional[str] = ..., parameters: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class ReplyButton(_message.Message):
+    __slots__ = ("id", "title")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    title: str
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ...) -> None: ...
+
 class SendReplyRequest(_message.Message):
-    __slots__ = ("ticket_id", "text", "template", "idempotency_key")
+    __slots__ = ("ticket_id", "text", "template", "idempotency_key", "buttons")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    BUTTONS_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     text: str
     template: Template
     idempotency_key: str
-    def __init__(self, ticket_id: _Optional[str] = ..., text: _Optional[str] = ..., template: _Optional[_Union[Template, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    buttons: _containers.RepeatedCompositeFieldContainer[ReplyButton]
+    def __init__(self, ticket_id: _Optional[str] = ..., text: _Optional[str] = ..., template: _Optional[_Union[Template, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., buttons: _Optional[_Iterable[_Union[ReplyButton, _Mapping]]] = ...) -> None: ...
 
 class OutboundMessage(_message.Message):
     __slots__ = ("id", "ticket_id", "message_id", "text", "status", "provider_message_id", "error_code", "error_title", "attempts", "created_at", "updated_at", "author_user_id")
