@@ -7,27 +7,27 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from tests.support.servers import embedded_postgres, embedded_redis, fresh_database, migrate_all
+from tests.support.servers import embedded_postgres, embedded_redis, fresh_database, migrate_all, scratch_dir
 from tests.support.stack import Stack, running_stack
 
 
 @pytest.fixture(scope="session")
-def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server_url() -> Iterator[str]:
     """DATABASE_URL when set, else an embedded Postgres for this session."""
     if os.environ.get("DATABASE_URL"):
         yield os.environ["DATABASE_URL"]
         return
-    with embedded_postgres(tmp_path_factory.mktemp("pg")) as url:
+    with scratch_dir("pg") as data_dir, embedded_postgres(data_dir) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def redis_url() -> Iterator[str]:
     """REDIS_URL when set, else an embedded Redis for this session."""
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    with embedded_redis(tmp_path_factory.mktemp("redis")) as url:
+    with scratch_dir("redis") as data_dir, embedded_redis(data_dir) as url:
         yield url
 
 

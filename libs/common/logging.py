@@ -54,8 +54,12 @@ class TextFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__(f"%(asctime)s %(levelname)s {service} %(name)s: %(message)s")
 
-    def format(self, record: logging.LogRecord) -> str:
-        return mask_phone(super().format(record))
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = mask_phone(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: object) -> str:
+        return mask_phone(super().formatException(ei))  # type: ignore[arg-type]
 
 
 def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -> None:

@@ -71,6 +71,7 @@ class Inbound:
     context_message_id: str
     project_code: str
     asset_code: str
+    reply_id: str = ""
 
 
 @dataclass(slots=True)

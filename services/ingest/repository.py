@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -201,8 +202,10 @@ class Repository:
     async def record_dead_letter(self, *, tenant: str | None, source: str, reason: str, payload: str) -> uuid.UUID:
         """Keeps a payload nobody could route or read."""
         async with self.pool.connection() as conn:
+            digest = hashlib.sha256(f"{tenant}\x00{source}\x00{reason}\x00{payload}".encode()).hexdigest()
             cur = await conn.execute(
-                SQL.record_dead_letter, {"tenant": tenant, "source": source, "reason": reason, "payload": payload}
+                SQL.record_dead_letter,
+                {"tenant": tenant, "source": source, "reason": reason, "payload": payload, "dedupe_key": digest},
             )
             row = await cur.fetchone()
             assert row is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from libs.common.clients import ServiceTokens, channel
 from libs.common.db import make_pool
 from libs.common.server import run_server
 from services.ingest.repository import Repository
@@ -12,8 +13,10 @@ from services.ingest.service import IngestService
 from services.ingest.servicer import IngestServicer
 from services.ingest.settings import IngestSettings
 from vertice360.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+from vertice360.visits.v1 import visits_pb2, visits_pb2_grpc
 
 SERVICE_NAME = ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name
+VISITS = visits_pb2.DESCRIPTOR.services_by_name["VisitsService"].full_name
 
 
 async def serve(
@@ -22,8 +25,14 @@ async def serve(
     """Runs the ingest service until SIGTERM (or `stop`)."""
     pool = make_pool(settings, name="ingest")
     await pool.open(wait=True)
+    visits_channel = channel(settings.visits_target, retry_services=[VISITS])
     try:
-        service = IngestService(repository=Repository(pool), settings=settings)
+        service = IngestService(
+            repository=Repository(pool),
+            settings=settings,
+            visits=visits_pb2_grpc.VisitsServiceStub(visits_channel),
+            tokens=ServiceTokens(settings.auth_secret),
+        )
         servicer = IngestServicer(service)
         await run_server(
             settings,
@@ -33,4 +42,5 @@ async def serve(
             ready=ready,
         )
     finally:
+        await visits_channel.close()
         await pool.close()

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import time
 import uuid
 import zoneinfo
 from datetime import UTC, datetime
 
+import grpc
 import psycopg.errors
 
 from libs.common.auth import SYSTEM_TENANT, Principal, Role
-from libs.common.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
+from libs.common.clients import ServiceTokens
+from libs.common.errors import Conflict, InvalidArgument, NotFound, PermissionDenied, Unavailable
 from libs.common.phones import to_e164
 from services.ingest.models import (
     ACTORS,
@@ -34,7 +37,11 @@ from services.ingest.models import (
 )
 from services.ingest.repository import Repository
 from services.ingest.settings import IngestSettings
+from vertice360.visits.v1 import visits_pb2, visits_pb2_grpc
 
+log = logging.getLogger(__name__)
+# Reply-button ids the visits service mints (see services/visits/models.py).
+VISITS_REPLY_PREFIX = "v360v:"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_TEXT = 4096
@@ -82,9 +89,18 @@ def decode_cursor(token: str, *, field: str = "page_token") -> tuple[datetime, u
 class IngestService:
     """The ingest service's use cases, each checked against the caller."""
 
-    def __init__(self, *, repository: Repository, settings: IngestSettings) -> None:
+    def __init__(
+        self,
+        *,
+        repository: Repository,
+        settings: IngestSettings,
+        visits: visits_pb2_grpc.VisitsServiceStub,
+        tokens: ServiceTokens,
+    ) -> None:
         self.repository = repository
         self.settings = settings
+        self.visits = visits
+        self.tokens = tokens
         self._tenants: dict[str, tuple[float, Tenant]] = {}
 
     async def upsert_tenant(self, *, principal: Principal, tenant: Tenant) -> Tenant:
@@ -204,7 +220,25 @@ class IngestService:
         row = await self.repository.store_inbound(
             tenant=tenant.slug, phone_e164=phone, message=message, snippet=snippet(message.text)
         )
-        return Stored(phone_e164=phone, **row)
+        stored = Stored(phone_e164=phone, **row)
+        if message.reply_id.startswith(VISITS_REPLY_PREFIX):
+            # Also for a redelivered duplicate: the hand-off is idempotent, and a provider retry
+            # after a failed hand-off must get another chance at it.
+            await self._hand_reply_to_visits(tenant=tenant.slug, ticket_id=stored.ticket_id, reply_id=message.reply_id)
+        return stored
+
+    async def _hand_reply_to_visits(self, *, tenant: str, ticket_id: uuid.UUID, reply_id: str) -> None:
+        try:
+            await self.visits.HandleLeadReply(
+                visits_pb2.HandleLeadReplyRequest(ticket_id=str(ticket_id), reply_id=reply_id),
+                metadata=self.tokens.metadata(tenant),
+                timeout=self.settings.visits_timeout_seconds,
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                raise Unavailable("visits is unavailable; the message is stored, retry to hand over the reply") from exc
+            # Any other answer (a stale or expired proposal) is final: the message stays in the timeline.
+            log.warning("visits refused a lead reply: %s", exc.code().name)
 
     async def record_dead_letter(
         self, *, principal: Principal, source: str, reason: str, payload: str, tenant: str

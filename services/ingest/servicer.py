@@ -236,6 +236,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                 context_message_id=m.context_message_id,
                 project_code=m.project_code,
                 asset_code=m.asset_code,
+                reply_id=m.reply_id,
             ),
         )
         return pb.IngestMessageResponse(

@@ -13,3 +13,5 @@ class IngestSettings(ServiceSettings):
     service_name: str = "ingest"
     grpc_listen: str = Field("127.0.0.1:50051", validation_alias=AliasChoices("INGEST_GRPC_LISTEN"))
     metrics_port: int = Field(0, ge=0, le=65535, validation_alias=AliasChoices("INGEST_METRICS_PORT"))
+    visits_target: str = Field("127.0.0.1:50052", validation_alias=AliasChoices("VISITS_TARGET"))
+    visits_timeout_seconds: float = Field(3.0, gt=0, validation_alias=AliasChoices("INGEST_VISITS_TIMEOUT_SECONDS"))

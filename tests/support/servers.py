@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +18,18 @@ from libs.common.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("ingest", "visits", "supervisor")
+
+
+@contextmanager
+def scratch_dir(name: str) -> Iterator[Path]:
+    """A private temporary folder, outside pytest's (which concurrent runs prune), removed on exit."""
+    path = Path(tempfile.mkdtemp(prefix=f"v360-{name}-"))
+    # pgserver runs postgres as an unprivileged user when we are root: it must reach the folder.
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextmanager

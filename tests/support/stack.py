@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +14,7 @@ import grpc
 
 from libs.common.auth import SYSTEM_TENANT, Role, issue_token
 from libs.common.clients import channel, metadata_for
+from libs.common.settings import ServiceSettings
 from services.ingest.server import serve as serve_ingest
 from services.ingest.settings import IngestSettings
 from services.supervisor.server import serve as serve_supervisor
@@ -35,13 +36,40 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+SPECS: dict[str, tuple[Callable[..., Awaitable[None]], type[ServiceSettings], str]] = {
+    "ingest": (serve_ingest, IngestSettings, "INGEST_GRPC_LISTEN"),
+    "visits": (serve_visits, VisitsSettings, "VISITS_GRPC_LISTEN"),
+    "supervisor": (serve_supervisor, SupervisorSettings, "SUPERVISOR_GRPC_LISTEN"),
+}
+
+
 @dataclass
 class Stack:
-    """Targets and stubs of the running services."""
+    """Targets and stubs of the running services; each can be stopped and started again."""
 
     targets: dict[str, str]
     secret: str
+    env: dict[str, Any]
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+    _running: dict[str, tuple[asyncio.Event, asyncio.Task[None]]] = field(default_factory=dict)
+
+    async def start_service(self, name: str, **overrides: Any) -> None:
+        """Serves `name` on its target until stop_service (settings overridable by env name)."""
+        serve, settings_cls, listen_var = SPECS[name]
+        settings = settings_cls(**{**self.env, listen_var: self.targets[name], "DB_POOL_MAX": 20, **overrides})
+        stop = asyncio.Event()
+        ready = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(serve(settings, stop=stop, ready=ready.set_result))
+        await asyncio.wait({ready, task}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()
+        self._running[name] = (stop, task)
+
+    async def stop_service(self, name: str) -> None:
+        """Stops `name` as SIGTERM would."""
+        stop, task = self._running.pop(name)
+        stop.set()
+        await task
 
     @property
     def ingest(self) -> ingest_pb2_grpc.IngestServiceStub:
@@ -75,32 +103,27 @@ class Stack:
 
 
 @asynccontextmanager
-async def running_stack(*, database_url: str, redis_url: str) -> AsyncIterator[Stack]:
+async def running_stack(*, database_url: str, redis_url: str, **env: Any) -> AsyncIterator[Stack]:
     """Serves ingest, visits and supervisor in this event loop until the block ends."""
-    common = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "V360_AUTH_SECRET": AUTH_SECRET}
-    specs = {
-        "ingest": (serve_ingest, IngestSettings, "INGEST_GRPC_LISTEN"),
-        "visits": (serve_visits, VisitsSettings, "VISITS_GRPC_LISTEN"),
-        "supervisor": (serve_supervisor, SupervisorSettings, "SUPERVISOR_GRPC_LISTEN"),
-    }
-    stop = asyncio.Event()
-    tasks: list[asyncio.Task[None]] = []
-    targets: dict[str, str] = {}
-    for name, (serve, settings_cls, listen_var) in specs.items():
-        target = f"127.0.0.1:{free_port()}"
-        targets[name] = target
-        ready = asyncio.get_running_loop().create_future()
-        settings = settings_cls(**{**common, listen_var: target, "DB_POOL_MAX": 20})
-        tasks.append(asyncio.create_task(serve(settings, stop=stop, ready=ready.set_result)))
-        await asyncio.wait({ready, tasks[-1]}, return_when=asyncio.FIRST_COMPLETED)
-        if tasks[-1].done():
-            tasks[-1].result()
-    stack = Stack(targets=targets, secret=AUTH_SECRET)
-    stack.channels = {name: channel(target) for name, target in targets.items()}
+    targets = {name: f"127.0.0.1:{free_port()}" for name in SPECS}
+    stack = Stack(
+        targets=targets,
+        secret=AUTH_SECRET,
+        env={
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "V360_AUTH_SECRET": AUTH_SECRET,
+            **{f"{name.upper()}_TARGET": target for name, target in targets.items()},
+            **env,
+        },
+    )
     try:
+        for name in SPECS:
+            await stack.start_service(name)
+        stack.channels = {name: channel(target) for name, target in targets.items()}
         yield stack
     finally:
         for chan in stack.channels.values():
             await chan.close()
-        stop.set()
-        await asyncio.gather(*tasks)
+        for name in list(stack._running):
+            await stack.stop_service(name)

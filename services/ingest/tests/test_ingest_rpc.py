@@ -11,33 +11,11 @@ import pytest
 from google.protobuf import timestamp_pb2
 
 from libs.common.auth import Role
+from tests.support.builders import a_phone, inbound
 from tests.support.stack import Stack
 from vertice360.ingest.v1 import ingest_pb2 as pb
 
 pytestmark = pytest.mark.integration
-
-
-def inbound(
-    phone: str, text: str = "Hola", *, wamid: str | None = None, at: datetime | None = None, **kw
-) -> pb.IngestMessageRequest:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(at or datetime.now(UTC))
-    return pb.IngestMessageRequest(
-        message=pb.InboundMessage(
-            provider=kw.pop("provider", pb.PROVIDER_META),
-            provider_message_id=wamid or f"wamid.{secrets.token_hex(8)}",
-            from_phone=phone,
-            profile_name=kw.pop("name", "Lucía"),
-            sent_at=stamp,
-            type=kw.pop("type", pb.MESSAGE_TYPE_TEXT),
-            text=text,
-            **kw,
-        )
-    )
-
-
-def a_phone() -> str:
-    return "5491155" + str(secrets.randbelow(10**6)).zfill(6)
 
 
 async def counts(stack: Stack, tenant: str, ticket_id: str) -> tuple[int, int]:
@@ -234,11 +212,10 @@ async def test_ticket_update_applies_once_per_dedupe_key(stack: Stack) -> None:
 
 async def test_dead_letters_are_kept_and_listable(stack: Stack) -> None:
     marker = secrets.token_hex(6)
-    await stack.ingest.RecordDeadLetter(
-        pb.RecordDeadLetterRequest(source="meta", reason="unknown phone_number_id", payload=f'{{"m":"{marker}"}}'),
-        metadata=stack.system_md(),
-        timeout=10,
-    )
+    request = pb.RecordDeadLetterRequest(source="meta", reason="unknown phone_number_id", payload=f'{{"m":"{marker}"}}')
+    first = await stack.ingest.RecordDeadLetter(request, metadata=stack.system_md(), timeout=10)
+    again = await stack.ingest.RecordDeadLetter(request, metadata=stack.system_md(), timeout=10)
+    assert first.id == again.id
     listed = await stack.ingest.ListDeadLetters(
         pb.ListDeadLettersRequest(page_size=50), metadata=stack.system_md(), timeout=10
     )

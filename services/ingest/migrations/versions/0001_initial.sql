@@ -122,6 +122,8 @@ CREATE TABLE ingest.dead_letters (
     source text NOT NULL,
     reason text NOT NULL,
     payload text NOT NULL,
+    -- sha256 of source, reason and payload: a provider's redelivery records nothing new.
+    dedupe_key text NOT NULL UNIQUE,
     received_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX dead_letters_recent ON ingest.dead_letters (received_at DESC, id DESC);

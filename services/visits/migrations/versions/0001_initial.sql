@@ -51,18 +51,22 @@ CREATE TABLE visits.visit_confirmations (
     confirmed_at timestamptz NOT NULL DEFAULT now()
 );
 
--- Changes for the ingest service (ticket stage, timeline events), written in the same transaction
--- as the proposal and relayed until ingest acknowledges them.
+-- Changes for other services (ticket stage and timeline in ingest, messages to the lead through
+-- supervisor), written in the same transaction as the proposal and relayed until acknowledged.
 CREATE TABLE visits.outbox (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     tenant text NOT NULL,
+    ticket_id uuid NOT NULL,
+    -- The receiver's dedupe key: a relayed row applies once however often it is sent.
     dedupe_key text NOT NULL UNIQUE,
-    kind text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('ticket_update', 'lead_message')),
     payload jsonb NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
+    status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
     attempts integer NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
     last_error text NOT NULL DEFAULT '',
-    delivered_at timestamptz
+    created_at timestamptz NOT NULL DEFAULT now(),
+    done_at timestamptz
 );
-CREATE INDEX outbox_pending ON visits.outbox (next_attempt_at, id) WHERE delivered_at IS NULL;
+CREATE INDEX outbox_due ON visits.outbox (next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX outbox_ticket_pending ON visits.outbox (ticket_id, kind, id) WHERE status = 'pending';

@@ -234,7 +234,7 @@ class Media(_message.Message):
     def __init__(self, provider_media_id: _Optional[str] = ..., url: _Optional[str] = ..., mime_type: _Optional[str] = ..., sha256: _Optional[str] = ..., filename: _Optional[str] = ..., caption: _Optional[str] = ...) -> None: ...
 
 class InboundMessage(_message.Message):
-    __slots__ = ("provider", "provider_message_id", "from_phone", "profile_name", "sent_at", "type", "text", "media", "payload", "context_message_id", "project_code", "asset_code")
+    __slots__ = ("provider", "provider_message_id", "from_phone", "profile_name", "sent_at", "type", "text", "media", "payload", "context_message_id", "project_code", "asset_code", "reply_id")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     FROM_PHONE_FIELD_NUMBER: _ClassVar[int]
@@ -247,6 +247,7 @@ class InboundMessage(_message.Message):
     CONTEXT_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_CODE_FIELD_NUMBER: _ClassVar[int]
     ASSET_CODE_FIELD_NUMBER: _ClassVar[int]
+    REPLY_ID_FIELD_NUMBER: _ClassVar[int]
     provider: Provider
     provider_message_id: str
     from_phone: str
@@ -259,7 +260,8 @@ class InboundMessage(_message.Message):
     context_message_id: str
     project_code: str
     asset_code: str
-    def __init__(self, provider: _Optional[_Union[Provider, str]] = ..., provider_message_id: _Optional[str] = ..., from_phone: _Optional[str] = ..., profile_name: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., type: _Optional[_Union[MessageType, str]] = ..., text: _Optional[str] = ..., media: _Optional[_Union[Media, _Mapping]] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context_message_id: _Optional[str] = ..., project_code: _Optional[str] = ..., asset_code: _Optional[str] = ...) -> None: ...
+    reply_id: str
+    def __init__(self, provider: _Optional[_Union[Provider, str]] = ..., provider_message_id: _Optional[str] = ..., from_phone: _Optional[str] = ..., profile_name: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., type: _Optional[_Union[MessageType, str]] = ..., text: _Optional[str] = ..., media: _Optional[_Union[Media, _Mapping]] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context_message_id: _Optional[str] = ..., project_code: _Optional[str] = ..., asset_code: _Optional[str] = ..., reply_id: _Optional[str] = ...) -> None: ...
 
 class IngestMessageRequest(_message.Message):
     __slots__ = ("message",)

@@ -1,0 +1,113 @@
+"""Liveness, readiness (Postgres, Redis, the three services) and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import grpc
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from grpc_health.v1 import health_pb2
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
+
+from gateway.backends import HealthTarget
+from gateway.errors import error_body
+
+router = APIRouter(tags=["health"])
+
+ReadyCheck = Callable[[], Awaitable[None]]
+OK = "ok"
+
+
+class NotReady(Exception):
+    """A dependency answered, but not with what readiness needs."""
+
+
+def postgres_check(pool: AsyncConnectionPool, *, timeout: float) -> ReadyCheck:
+    """`SELECT 1` through the gateway's small pool."""
+
+    async def check() -> None:
+        async with pool.connection(timeout=timeout) as conn:
+            await conn.execute("SELECT 1")
+
+    return check
+
+
+def redis_check(client: Redis) -> ReadyCheck:
+    """Redis PING."""
+
+    async def check() -> None:
+        if not await client.ping():
+            raise NotReady("PING failed")
+
+    return check
+
+
+def service_check(target: HealthTarget, *, timeout: float) -> ReadyCheck:
+    """grpc.health.v1 Check of one service; anything but SERVING fails."""
+
+    async def check() -> None:
+        reply = await target.stub.Check(health_pb2.HealthCheckRequest(service=target.service), timeout=timeout)
+        if reply.status != health_pb2.HealthCheckResponse.SERVING:
+            raise NotReady(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
+
+    return check
+
+
+def _describe(exc: BaseException) -> str:
+    # Names the failure without echoing connection strings or hosts.
+    if isinstance(exc, NotReady):
+        return str(exc)
+    if isinstance(exc, grpc.aio.AioRpcError):
+        return exc.code().name
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    return type(exc).__name__
+
+
+async def run_checks(checks: Mapping[str, ReadyCheck], *, limit_seconds: float) -> dict[str, str]:
+    """Runs every check concurrently, each bounded by `limit_seconds`; `ok` or what went wrong, by name."""
+
+    async def one(check: ReadyCheck) -> str:
+        try:
+            async with asyncio.timeout(limit_seconds):
+                await check()
+        except Exception as exc:
+            return _describe(exc)
+        return OK
+
+    results = await asyncio.gather(*(one(check) for check in checks.values()))
+    return dict(zip(checks, results, strict=True))
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """200 while the process lives."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "At least one dependency is not ready; the body names it."}})
+async def readyz(request: Request) -> JSONResponse:
+    """200 only when Postgres, Redis and the ingest, visits and supervisor services all answer."""
+    settings = request.app.state.settings
+    results = await run_checks(request.app.state.ready_checks, limit_seconds=settings.ready_check_timeout_seconds)
+    failed = {name: outcome for name, outcome in results.items() if outcome != OK}
+    if not failed:
+        return JSONResponse({"status": "ready", "checks": results})
+    body: dict[str, Any] = error_body(
+        code="UNAVAILABLE",
+        message="not ready: " + ", ".join(failed),
+        details=[{"check": name, "reason": outcome} for name, outcome in failed.items()],
+    )
+    body["checks"] = results
+    return JSONResponse(body, status_code=503)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    """Prometheus exposition of this process's series."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

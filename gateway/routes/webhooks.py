@@ -1,0 +1,198 @@
+"""Channel webhooks: Meta WhatsApp Cloud API (signed, multi-tenant) and Gupshup (path token per tenant)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any, NoReturn
+
+import grpc
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from gateway.backends import Backends
+from gateway.deps import BackendsDep, SettingsDep, is_json
+from gateway.errors import HttpError
+from gateway.metrics import WEBHOOKS
+from gateway.schemas.webhooks import WebhookReceipt
+from gateway.settings import GatewaySettings
+from gateway.webhooks.delivery import Letter, TenantWork, deliver
+from gateway.webhooks.gupshup import is_meta_envelope, normalise_gupshup
+from gateway.webhooks.meta import normalise_meta
+from gateway.webhooks.model import Batch, DeadLetter, Normalised
+from gateway.webhooks.signature import SIGNATURE_HEADER, matching_secrets, tenant_accepts
+from gateway.webhooks.tenants import TenantDirectory
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+META = "meta"
+GUPSHUP = "gupshup"
+
+
+def get_directory(request: Request) -> TenantDirectory:
+    """The tenant cache opened by the lifespan."""
+    return request.app.state.tenants
+
+
+DirectoryDep = Annotated[TenantDirectory, Depends(get_directory)]
+
+
+def _refuse(provider: str, result: str, error: HttpError) -> NoReturn:
+    WEBHOOKS.labels(provider, result).inc()
+    raise error
+
+
+def _reject_constant(constant: str) -> NoReturn:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def parse_json_body(*, provider: str, content_type: str | None, raw: bytes) -> Any:
+    """The body as JSON: 415 unless declared JSON, 400 when it does not parse."""
+    if not is_json(content_type):
+        _refuse(provider, "bad_request", HttpError(415, "Content-Type must be application/json"))
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        _refuse(provider, "bad_request", HttpError(400, "malformed JSON body"))
+
+
+@contextmanager
+def _counting_retries(provider: str) -> Iterator[None]:
+    # A backend failure answers 5xx (mapped in gateway.errors) and the provider redelivers later.
+    try:
+        yield
+    except grpc.aio.AioRpcError:
+        WEBHOOKS.labels(provider, "retry").inc()
+        raise
+
+
+def _collect(batch: Batch, tenant: str, work: dict[str, TenantWork], letters: list[Letter]) -> None:
+    slot = work.setdefault(tenant, TenantWork(tenant))
+    slot.messages.extend(batch.messages)
+    slot.statuses.extend(batch.statuses)
+    letters.extend(Letter(letter, tenant) for letter in batch.dead_letters)
+
+
+@router.get(
+    "/meta",
+    response_class=PlainTextResponse,
+    responses={403: {"description": "Not a subscribe request, or an unknown verify token."}},
+)
+async def meta_verify(
+    settings: SettingsDep,
+    directory: DirectoryDep,
+    mode: Annotated[str, Query(alias="hub.mode")] = "",
+    verify_token: Annotated[str, Query(alias="hub.verify_token")] = "",
+    challenge: Annotated[str, Query(alias="hub.challenge")] = "",
+) -> PlainTextResponse:
+    """Meta's subscription handshake: echoes `hub.challenge` when the verify token is one of ours."""
+    if mode == "subscribe" and verify_token:
+        snapshot = await directory.current()
+        accepted = snapshot.is_meta_verify_token(verify_token, settings.meta_verify_token)
+        if not accepted:
+            snapshot = await directory.refreshed()
+            accepted = snapshot.is_meta_verify_token(verify_token, settings.meta_verify_token)
+        if accepted:
+            WEBHOOKS.labels(META, "verified").inc()
+            return PlainTextResponse(challenge)
+    _refuse(META, "unauthorized", HttpError(403, "webhook verification failed"))
+
+
+@router.post(
+    "/meta",
+    response_model=WebhookReceipt,
+    responses={
+        401: {"description": "Missing signature, or signed with no secret we know."},
+        503: {"description": "A service is down; Meta retries and dedupe makes that safe."},
+    },
+)
+async def meta_receive(
+    request: Request, settings: SettingsDep, backends: BackendsDep, directory: DirectoryDep
+) -> dict[str, int]:
+    """Verifies the signature over the raw bytes, then stores every message, status and leftover."""
+    with _counting_retries(META):
+        return await _meta_receive(request=request, settings=settings, backends=backends, directory=directory)
+
+
+async def _meta_receive(
+    *, request: Request, settings: GatewaySettings, backends: Backends, directory: TenantDirectory
+) -> dict[str, int]:
+    raw = await request.body()
+    header = request.headers.get(SIGNATURE_HEADER)
+    if not header:
+        _refuse(META, "unauthorized", HttpError(401, f"missing {SIGNATURE_HEADER}"))
+    snapshot = await directory.current()
+    matched = matching_secrets(snapshot.meta_secrets(settings.meta_app_secret), raw, header)
+    if not matched:
+        # A tenant may have just rotated its secret.
+        snapshot = await directory.refreshed()
+        matched = matching_secrets(snapshot.meta_secrets(settings.meta_app_secret), raw, header)
+    if not matched:
+        _refuse(META, "unauthorized", HttpError(401, "invalid signature"))
+    body = parse_json_body(provider=META, content_type=request.headers.get("content-type"), raw=raw)
+    normalised = normalise_meta(body, received_at=datetime.now(UTC))
+
+    if any(snapshot.by_phone_number_id(batch.route) is None for batch in normalised.batches if batch.route):
+        snapshot = await directory.refreshed()
+    work: dict[str, TenantWork] = {}
+    letters = [Letter(letter) for letter in normalised.dead_letters]
+    for batch in normalised.batches:
+        tenant = snapshot.by_phone_number_id(batch.route)
+        if tenant is None:
+            reason = "unknown_phone_number_id" if batch.route else "missing_phone_number_id"
+            letters.append(Letter(DeadLetter(reason, f"phone_number_id {batch.route!r}", batch.raw)))
+        elif not tenant_accepts(
+            tenant_secret=tenant.meta_app_secret, shared_secret=settings.meta_app_secret, matched=matched
+        ):
+            detail = "signed with a secret that is not this tenant's app secret"
+            letters.append(Letter(DeadLetter("app_secret_mismatch", detail, batch.raw), tenant.slug))
+        else:
+            _collect(batch, tenant.slug, work, letters)
+    outcome = await deliver(backends=backends, provider=META, work=list(work.values()), letters=letters)
+    return outcome.body()
+
+
+@router.post(
+    "/gupshup/{token}",
+    response_model=WebhookReceipt,
+    responses={
+        403: {"description": "The path token belongs to no tenant."},
+        503: {"description": "A service is down; Gupshup retries and dedupe makes that safe."},
+    },
+)
+async def gupshup_receive(
+    token: str, request: Request, backends: BackendsDep, directory: DirectoryDep
+) -> dict[str, int]:
+    """Gupshup does not sign callbacks: the secret token in the path names and authenticates the tenant."""
+    with _counting_retries(GUPSHUP):
+        return await _gupshup_receive(token=token, request=request, backends=backends, directory=directory)
+
+
+async def _gupshup_receive(
+    *, token: str, request: Request, backends: Backends, directory: TenantDirectory
+) -> dict[str, int]:
+    raw = await request.body()
+    snapshot = await directory.current()
+    tenant = snapshot.by_gupshup_token(token)
+    if tenant is None:
+        snapshot = await directory.refreshed()
+        tenant = snapshot.by_gupshup_token(token)
+    if tenant is None:
+        _refuse(GUPSHUP, "unauthorized", HttpError(403, "unknown callback token"))
+    body = parse_json_body(provider=GUPSHUP, content_type=request.headers.get("content-type"), raw=raw)
+    normalised: Normalised = normalise_gupshup(body, received_at=datetime.now(UTC))
+    # v2 callbacks name their app; one that is not this tenant's means a token configured on the
+    # wrong app, and its messages must not land in this tenant's inbox.
+    check_app = not is_meta_envelope(body) and bool(tenant.gupshup_app)
+    work: dict[str, TenantWork] = {}
+    letters = [Letter(letter, tenant.slug) for letter in normalised.dead_letters]
+    for batch in normalised.batches:
+        if check_app and batch.route != tenant.gupshup_app:
+            detail = f"app {batch.route!r} is not the tenant's Gupshup app"
+            letters.append(Letter(DeadLetter("app_mismatch", detail, batch.raw), tenant.slug))
+        else:
+            _collect(batch, tenant.slug, work, letters)
+    outcome = await deliver(backends=backends, provider=GUPSHUP, work=list(work.values()), letters=letters)
+    return outcome.body()

@@ -1,0 +1,35 @@
+"""Small proto -> JSON helpers shared by the response schemas."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2, timestamp_pb2
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+from google.protobuf.message import Message
+
+
+def label(enum: EnumTypeWrapper, value: int) -> str:
+    """`DIRECTION_IN` -> "in": the enum value's name without the enum's prefix, lower case; "" if unspecified."""
+    if value == 0:
+        return ""
+    prefix = enum.Name(0).removesuffix("UNSPECIFIED")
+    try:
+        return enum.Name(value).removeprefix(prefix).lower()
+    except ValueError:
+        # A value newer than this gateway's generated code.
+        return str(value)
+
+
+def when(parent: Message, field: str) -> datetime | None:
+    """A Timestamp field as an aware UTC datetime, None when unset."""
+    if not parent.HasField(field):
+        return None
+    stamp: timestamp_pb2.Timestamp = getattr(parent, field)
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def struct_dict(value: struct_pb2.Struct) -> dict[str, Any]:
+    """A Struct as a plain dict."""
+    return json_format.MessageToDict(value)

@@ -1,0 +1,26 @@
+"""Settings of the gateway process."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+
+from libs.common.settings import CommonSettings
+
+
+class GatewaySettings(CommonSettings):
+    """Environment of the HTTP gateway: where it listens, where the services are, webhook secrets, limits."""
+
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("GATEWAY_HOST"))
+    port: int = Field(8080, ge=1, le=65535, validation_alias=AliasChoices("GATEWAY_PORT"))
+    ingest_target: str = Field("127.0.0.1:50051", validation_alias=AliasChoices("INGEST_TARGET"))
+    visits_target: str = Field("127.0.0.1:50052", validation_alias=AliasChoices("VISITS_TARGET"))
+    supervisor_target: str = Field("127.0.0.1:50053", validation_alias=AliasChoices("SUPERVISOR_TARGET"))
+    # Shared Meta app secret/verify token for tenants that have none of their own; empty turns them off.
+    meta_app_secret: str = Field("", validation_alias=AliasChoices("META_APP_SECRET"), repr=False)
+    meta_verify_token: str = Field("", validation_alias=AliasChoices("META_VERIFY_TOKEN"), repr=False)
+    max_body_bytes: int = Field(1_048_576, ge=1, validation_alias=AliasChoices("MAX_BODY_BYTES"))
+    rpc_timeout_seconds: float = Field(10.0, gt=0, validation_alias=AliasChoices("RPC_TIMEOUT_SECONDS"))
+    tenant_cache_seconds: float = Field(30.0, ge=0, validation_alias=AliasChoices("TENANT_CACHE_SECONDS"))
+    # Each readiness probe (Postgres, Redis, each service) gets at most this long.
+    ready_check_timeout_seconds: float = Field(1.0, gt=0, validation_alias=AliasChoices("READY_CHECK_TIMEOUT_SECONDS"))
+    shutdown_grace_seconds: float = Field(5.0, ge=0, validation_alias=AliasChoices("SHUTDOWN_GRACE_SECONDS"))

@@ -1,0 +1,73 @@
+"""The tenant cache: TTL, refresh on a miss (rate-limited), constant-time lookups."""
+
+from __future__ import annotations
+
+import asyncio
+
+from gateway.tests.fakes import ACME, BETA
+from gateway.webhooks.tenants import TenantDirectory, TenantSnapshot
+from vertice360.ingest.v1 import ingest_pb2
+
+
+class CountingFetch:
+    def __init__(self, tenants: list[ingest_pb2.Tenant]) -> None:
+        self.tenants = tenants
+        self.calls = 0
+
+    async def __call__(self) -> list[ingest_pb2.Tenant]:
+        self.calls += 1
+        await asyncio.sleep(0)
+        return list(self.tenants)
+
+
+async def test_list_is_served_from_memory_within_the_ttl() -> None:
+    fetch = CountingFetch([ACME])
+    directory = TenantDirectory(fetch=fetch, ttl_seconds=60)
+    await directory.current()
+    await directory.current()
+    assert fetch.calls == 1
+
+
+async def test_zero_ttl_fetches_every_time() -> None:
+    fetch = CountingFetch([ACME])
+    directory = TenantDirectory(fetch=fetch, ttl_seconds=0)
+    await directory.current()
+    await directory.current()
+    assert fetch.calls == 2
+
+
+async def test_a_miss_refreshes_but_not_twice_in_a_row() -> None:
+    fetch = CountingFetch([ACME])
+    directory = TenantDirectory(fetch=fetch, ttl_seconds=60, min_refresh_seconds=0.2)
+    first = await directory.current()
+    assert first.by_phone_number_id("222") is None
+    fetch.tenants.append(BETA)
+    # Fetched moments ago: a burst of misses doesn't become a burst of calls.
+    assert (await directory.refreshed()).by_phone_number_id("222") is None
+    assert fetch.calls == 1
+    await asyncio.sleep(0.25)
+    assert (await directory.refreshed()).by_phone_number_id("222") == BETA
+    assert fetch.calls == 2
+
+
+async def test_concurrent_reloads_share_one_fetch() -> None:
+    fetch = CountingFetch([ACME])
+    directory = TenantDirectory(fetch=fetch, ttl_seconds=60)
+    await asyncio.gather(*(directory.current() for _ in range(10)))
+    assert fetch.calls == 1
+
+
+def test_snapshot_lookups() -> None:
+    snapshot = TenantSnapshot(tenants=(ACME, BETA))
+    assert snapshot.by_phone_number_id("111") == ACME
+    assert snapshot.by_phone_number_id("") is None
+    assert snapshot.by_gupshup_token("beta-gupshup-token") == BETA
+    assert snapshot.by_gupshup_token("beta-gupshup-token-x") is None
+    assert snapshot.by_gupshup_token("") is None
+    assert snapshot.by_gupshup_token("ñandú") is None
+    assert snapshot.meta_secrets("shared") == ["shared", "acme-own-app-secret"]
+    assert snapshot.meta_secrets("") == ["acme-own-app-secret"]
+    assert snapshot.is_meta_verify_token("acme-verify-token", "shared")
+    assert snapshot.is_meta_verify_token("shared", "shared")
+    assert not snapshot.is_meta_verify_token("", "")
+    assert not snapshot.is_meta_verify_token("nope", "shared")

@@ -1,0 +1,1 @@
+SELECT * FROM visits.visit_proposals WHERE tenant = %(tenant)s AND id = %(proposal_id)s
