@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from gateway.backends import Backends
 from gateway.errors import install_error_handlers
 from gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
-from gateway.routes import dashboard, health, ingest, webhooks
+from gateway.routes import dashboard, health, ingest, visits, webhooks
 from gateway.settings import GatewaySettings
 from gateway.webhooks.tenants import TenantDirectory
 from libs.common.db import libpq_url
@@ -89,6 +89,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # Added last runs first: metrics see every response, including the 413 of the body limit.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
-    for module in (health, dashboard, ingest, webhooks):
+    for module in (health, dashboard, ingest, visits, webhooks):
         app.include_router(module.router)
     return app

@@ -196,6 +196,7 @@ class EventOut(BaseModel):
 
 class VisitProposalOut(BaseModel):
     id: str
+    ticket_id: str
     agent_user_id: str
     starts_at: datetime | None
     duration_minutes: int
@@ -210,6 +211,7 @@ class VisitProposalOut(BaseModel):
         """From visits' VisitProposal."""
         return cls(
             id=proposal.id,
+            ticket_id=proposal.ticket_id,
             agent_user_id=proposal.agent_user_id,
             starts_at=when(proposal, "starts_at"),
             duration_minutes=proposal.duration_minutes,

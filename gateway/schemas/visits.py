@@ -1,0 +1,62 @@
+"""Requests and replies of the visit flow."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from gateway.schemas.dashboard import VisitConfirmationOut, VisitProposalOut
+
+
+class ProposeIn(BaseModel):
+    """A visit to offer the lead of a ticket."""
+
+    ticket_id: uuid.UUID
+    # With a time zone, e.g. "2030-05-02T15:00:00-03:00".
+    starts_at: AwareDatetime
+    duration_minutes: int = Field(60, ge=15, le=480)
+    # Defaults to the caller.
+    agent_user_id: str | None = Field(None, min_length=1, max_length=64)
+    message_to_lead: str | None = Field(None, max_length=1024)
+    project_code: str | None = Field(None, max_length=64)
+
+
+class ConfirmIn(BaseModel):
+    """The proposal to confirm, or the ticket whose active proposal is meant."""
+
+    proposal_id: uuid.UUID | None = None
+    ticket_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ConfirmIn:
+        if (self.proposal_id is None) == (self.ticket_id is None):
+            raise ValueError("give exactly one of proposal_id or ticket_id")
+        return self
+
+
+class RescheduleIn(BaseModel):
+    """A new time for a proposed or confirmed visit."""
+
+    proposal_id: uuid.UUID
+    starts_at: AwareDatetime
+    # Keeps the old duration when omitted.
+    duration_minutes: int | None = Field(None, ge=15, le=480)
+    message_to_lead: str | None = Field(None, max_length=1024)
+
+
+class CancelIn(BaseModel):
+    """A visit to call off."""
+
+    proposal_id: uuid.UUID
+    reason: str = Field("", max_length=500)
+
+
+class VisitStepOut(BaseModel):
+    """The proposal after a step, and the ticket's resulting stage."""
+
+    proposal: VisitProposalOut
+    status: str
+    ticket_stage: str
+    replaced: VisitProposalOut | None = None
+    confirmation: VisitConfirmationOut | None = None
