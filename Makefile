@@ -54,7 +54,7 @@ proto-check: proto
 	@test -z "$$(git status --porcelain -- protos/gen)" || (git status --porcelain -- protos/gen; exit 1)
 
 bench: install
-	$(BIN)/python -m tests.bench $(ARGS)
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .v360 .pytest_cache .ruff_cache

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import ValidationError
 
 from libs.common.logging import configure_logging
-from libs.common.migrations import upgrade
 from libs.common.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -22,11 +21,15 @@ def run_service(
     *,
     name: str,
     settings_cls: type[S],
-    serve: Callable[[S], Coroutine[Any, Any, None]],
+    server_module: str,
     migrations_dir: Path,
     argv: list[str] | None = None,
 ) -> int:
-    """Parses the command, loads settings (failing fast) and runs it; returns the exit code."""
+    """Parses the command, loads settings (failing fast) and runs it; returns the exit code.
+
+    Each command imports only what it needs (Alembic for `migrate`, gRPC for `serve`), which keeps
+    the start of a stack short.
+    """
     parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
     args = parser.parse_args(argv)
@@ -37,8 +40,10 @@ def run_service(
         return 2
     configure_logging(name, level=settings.log_level, fmt=settings.log_format)
     if args.command == "migrate":
+        from libs.common.migrations import upgrade
+
         upgrade(migrations_dir, schema=name, database_url=settings.database_url)
         logging.getLogger(name).info("migrations applied")
         return 0
-    asyncio.run(serve(settings))
+    asyncio.run(importlib.import_module(server_module).serve(settings))
     return 0

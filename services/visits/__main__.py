@@ -4,12 +4,14 @@ import sys
 from pathlib import Path
 
 from libs.common.cli import run_service
-from services.visits.server import serve
 from services.visits.settings import VisitsSettings
 
 if __name__ == "__main__":
     sys.exit(
         run_service(
-            name="visits", settings_cls=VisitsSettings, serve=serve, migrations_dir=Path(__file__).parent / "migrations"
+            name="visits",
+            settings_cls=VisitsSettings,
+            server_module="services.visits.server",
+            migrations_dir=Path(__file__).parent / "migrations",
         )
     )

@@ -1,0 +1,46 @@
+"""Tests of child supervision with tiny real Python children (no servers)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+
+from devstack.processes import ProcessGroup, child_env
+
+IGNORES_SIGTERM = (
+    "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
+)
+
+
+async def test_output_is_prefixed_and_exit_is_reported_as_failure() -> None:
+    out = io.StringIO()
+    group = ProcessGroup(out=out)
+    argv = [sys.executable, "-c", "print('hello'); raise SystemExit(3)"]
+    child = await group.start("worker", argv, env=child_env({}))
+    failed = await asyncio.wait_for(group.failed, 10)
+    assert failed is child
+    assert child.returncode == 3
+    assert "worker     | hello" in out.getvalue()
+    assert child.last_lines() == "hello"
+
+
+async def test_one_shot_keeps_output_and_is_no_failure() -> None:
+    out = io.StringIO()
+    group = ProcessGroup(out=out)
+    child = await group.run("job", [sys.executable, "-c", "print('done')"], env=child_env({}), within=10)
+    assert (child.returncode, child.last_lines(), out.getvalue()) == (0, "done", "")
+    assert not group.failed.done()
+    assert group.children == []
+
+
+async def test_stop_kills_a_child_that_ignores_sigterm() -> None:
+    group = ProcessGroup(out=io.StringIO())
+    child = await group.start("stubborn", [sys.executable, "-c", IGNORES_SIGTERM], env=child_env({}))
+    # Its first line means the SIGTERM handler is in place; the group exposes no event for output.
+    async with asyncio.timeout(10):
+        while not child.tail:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    await group.stop_all([["stubborn"]], grace=0.5)
+    assert child.returncode == -9
+    assert not group.failed.done()
