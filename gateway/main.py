@@ -13,7 +13,8 @@ from redis.asyncio import Redis
 from gateway.backends import Backends
 from gateway.errors import install_error_handlers
 from gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
-from gateway.routes import dashboard, health, ingest, visits, webhooks
+from gateway.ratelimit import RateLimitMiddleware
+from gateway.routes import DEMO_PREFIX, dashboard, health, ingest, visits, webhooks
 from gateway.settings import GatewaySettings
 from gateway.webhooks.tenants import TenantDirectory
 from libs.common.db import libpq_url
@@ -88,6 +89,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Added last runs first: metrics see every response, including the 413 of the body limit.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RateLimitMiddleware,
+        prefix=DEMO_PREFIX,
+        secret=settings.auth_secret,
+        per_ip=settings.rate_limit_per_ip,
+        per_tenant=settings.rate_limit_per_tenant,
+        window_seconds=settings.rate_limit_window_seconds,
+    )
     app.add_middleware(MetricsMiddleware)
     for module in (health, dashboard, ingest, visits, webhooks):
         app.include_router(module.router)

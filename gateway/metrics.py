@@ -21,3 +21,8 @@ DEAD_LETTERS = Counter(
     "Webhook payloads kept as dead letters, by provider and reason code.",
     ["provider", "reason"],
 )
+RATE_LIMITED = Counter(
+    "v360_gateway_rate_limited_total",
+    "Dashboard API requests refused with 429, by the budget that ran out (client IP or tenant).",
+    ["scope"],
+)

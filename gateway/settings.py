@@ -24,3 +24,7 @@ class GatewaySettings(CommonSettings):
     # Each readiness probe (Postgres, Redis, each service) gets at most this long.
     ready_check_timeout_seconds: float = Field(1.0, gt=0, validation_alias=AliasChoices("READY_CHECK_TIMEOUT_SECONDS"))
     shutdown_grace_seconds: float = Field(5.0, ge=0, validation_alias=AliasChoices("SHUTDOWN_GRACE_SECONDS"))
+    # Dashboard API budgets per window (webhooks are never limited): per client IP and per tenant.
+    rate_limit_per_ip: int = Field(1200, ge=1, validation_alias=AliasChoices("RATE_LIMIT_PER_IP"))
+    rate_limit_per_tenant: int = Field(6000, ge=1, validation_alias=AliasChoices("RATE_LIMIT_PER_TENANT"))
+    rate_limit_window_seconds: int = Field(60, ge=1, validation_alias=AliasChoices("RATE_LIMIT_WINDOW_SECONDS"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ async def running_gateway(stack: Stack, **env: Any) -> AsyncIterator[Api]:
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        # Its own client address, so per-IP rate limits in a shared Redis never mix test runs.
+        client_ip = f"127.{secrets.randbelow(250) + 1}.{secrets.randbelow(250) + 1}.{secrets.randbelow(250) + 1}"
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(client_ip, 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=30) as client:
             yield Api(client=client, stack=stack)
