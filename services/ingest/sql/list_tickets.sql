@@ -7,7 +7,7 @@ JOIN ingest.leads l ON l.id = t.lead_id
 LEFT JOIN ingest.projects p ON p.id = t.project_id
 WHERE t.tenant = %(tenant)s
   AND (%(after_at)s::timestamptz IS NULL OR (t.last_message_at, t.id) < (%(after_at)s, %(after_id)s::uuid))
-  AND (%(stage)s::text IS NULL OR t.stage::text = %(stage)s)
+  AND (%(stage)s::ingest.lead_stage IS NULL OR t.stage = %(stage)s::ingest.lead_stage)
   AND (%(project_code)s::text IS NULL OR p.code = %(project_code)s)
   AND (%(assignee_user_id)s::text IS NULL OR t.assignee_user_id = %(assignee_user_id)s)
   AND (%(query)s::text IS NULL OR l.name ILIKE %(query_like)s OR l.phone_e164 LIKE %(query_like)s)
