@@ -34,6 +34,8 @@ from vertice360.visits.v1 import visits_pb2
 
 router = APIRouter(prefix=DEMO_PREFIX, tags=["dashboard"])
 T = TypeVar("T")
+# Postgres text can't hold U+0000: such a filter is a 422 here rather than a 500 from the service.
+NO_NUL = r"^[^\x00]*$"
 
 
 async def _unless_unimplemented(call: Awaitable[T]) -> T | None:
@@ -66,10 +68,10 @@ async def dashboard(
     caller: AgentCaller,
     backends: BackendsDep,
     cliente: Annotated[str, Query(min_length=1, max_length=64, description="Tenant slug; must be the caller's.")],
-    stage: Annotated[str, Query(max_length=64)] = "",
-    project: Annotated[str, Query(max_length=64, description="Project code.")] = "",
-    assignee: Annotated[str, Query(max_length=64, description="Assignee user id.")] = "",
-    q: Annotated[str, Query(max_length=128, description="Matches lead name or phone.")] = "",
+    stage: Annotated[str, Query(max_length=64, pattern=NO_NUL)] = "",
+    project: Annotated[str, Query(max_length=64, pattern=NO_NUL, description="Project code.")] = "",
+    assignee: Annotated[str, Query(max_length=64, pattern=NO_NUL, description="Assignee user id.")] = "",
+    q: Annotated[str, Query(max_length=128, pattern=NO_NUL, description="Matches lead name or phone.")] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512, description="`next_cursor` of the previous page.")] = "",
 ) -> DashboardOut:

@@ -209,6 +209,20 @@ def test_unknown_status_and_unknown_value_keys_are_dead_letters() -> None:
     assert sorted(letter.reason for letter in result.all_dead_letters) == ["malformed_status", "unknown_field"]
 
 
+def test_value_arrays_of_the_wrong_shape_are_dead_letters_not_silently_empty() -> None:
+    body = _value(messages={"id": "wamid.x"}, statuses="read", contacts=5, errors=None)
+    result = normalise_meta(body, received_at=NOW)
+    assert result.messages == [] and result.statuses == []
+    letters = result.all_dead_letters
+    assert [(letter.reason, letter.detail) for letter in letters] == [
+        ("malformed_change", "contacts is not a list"),
+        ("malformed_change", "messages is not a list"),
+        ("malformed_change", "statuses is not a list"),
+        ("malformed_change", "errors is not a list"),
+    ]
+    assert letters[1].payload == {"messages": {"id": "wamid.x"}}
+
+
 def test_newer_message_types_are_kept_as_unsupported() -> None:
     body = _value(
         messages=[{"from": LEAD, "id": "wamid.o", "timestamp": "1", "type": "order", "order": {"catalog_id": "9"}}]

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.tests.fakes import ACME, BETA
 from gateway.webhooks.tenants import TenantDirectory, TenantSnapshot
 from vertice360.ingest.v1 import ingest_pb2
+
+ACME = ingest_pb2.Tenant(
+    slug="acme",
+    meta_phone_number_id="111",
+    gupshup_app="AcmeApp",
+    meta_app_secret="acme-own-app-secret",
+    meta_verify_token="acme-verify-token",
+    gupshup_token="acme-gupshup-token",
+)
+# Beta has no Meta app secret of its own: it uses the shared app.
+BETA = ingest_pb2.Tenant(slug="beta", meta_phone_number_id="222", gupshup_token="beta-gupshup-token")
 
 
 class CountingFetch:

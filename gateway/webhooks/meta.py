@@ -91,6 +91,10 @@ def _change(
         return DeadLetter("unsupported_field", f"field {change.get('field')!r}", change)
     value = change["value"]
     batch = Batch(route=as_str(as_dict(value.get("metadata")).get("phone_number_id")), raw=change)
+    for key in ("contacts", "messages", "statuses", "errors"):
+        # Read as empty below; kept so a body Meta changed the shape of is not acknowledged and lost.
+        if key in value and not isinstance(value[key], list):
+            batch.dead_letters.append(DeadLetter("malformed_change", f"{key} is not a list", {key: value[key]}))
     names = {
         as_str(contact.get("wa_id")): as_str(as_dict(contact.get("profile")).get("name"))
         for contact in map(as_dict, as_list(value.get("contacts")))
