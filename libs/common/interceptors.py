@@ -81,6 +81,11 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 except TimeoutError:
                     code = grpc.StatusCode.DEADLINE_EXCEEDED
                     await context.abort(code, "deadline exceeded")
+                except psycopg.DataError as exc:
+                    # Values the database can't hold (a NUL character, an out-of-range number) are the
+                    # caller's to fix, not an outage: never INTERNAL, so a provider doesn't retry for days.
+                    code = grpc.StatusCode.INVALID_ARGUMENT
+                    await context.abort(code, f"invalid value: {type(exc).__name__}")
                 except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
                     code = grpc.StatusCode.UNAVAILABLE
                     log.warning("database unavailable in %s: %s", name, type(exc).__name__)

@@ -25,8 +25,13 @@ def _argentine_mobile(number: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNum
     return mobile or number
 
 
-def to_e164(raw: str, *, region: str) -> str:
-    """E.164 form of `raw`; a number without "+" is read in `region`, then as international digits."""
+def to_e164(raw: str, *, region: str, international_first: bool = False) -> str:
+    """E.164 form of `raw`.
+
+    A number without "+" is read in `region` first and then as international digits, or the other
+    way round with `international_first` (WhatsApp ids always carry the country code, so "2975601234"
+    from Meta is Aruba, while a person typing it in Argentina means a local number).
+    """
     text = raw.strip()
     if not text:
         raise InvalidArgument("phone is empty", field="phone")
@@ -36,7 +41,10 @@ def to_e164(raw: str, *, region: str) -> str:
             raise InvalidArgument(f"phone {text[:4]}… is not a valid number", field="phone")
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     digits = "".join(ch for ch in text if ch.isdigit())
-    number = (_valid(text, region) or _valid(f"+{digits}", None)) if digits else None
+    readings = (lambda: _valid(text, region), lambda: _valid(f"+{digits}", None))
+    if international_first:
+        readings = readings[::-1]
+    number = (readings[0]() or readings[1]()) if digits else None
     if number is None:
         raise InvalidArgument("phone is not a valid number", field="phone")
     number = _argentine_mobile(number)

@@ -29,3 +29,20 @@ def test_rejects_non_numbers(raw: str) -> None:
     with pytest.raises(InvalidArgument) as exc:
         to_e164(raw, region="AR")
     assert exc.value.field == "phone"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2975601234", "+2975601234"),  # Aruba, as a WhatsApp id
+        ("5491155551234", "+5491155551234"),
+        ("541155551234", "+5491155551234"),  # the Argentine mobile rule still applies
+        ("14155552671", "+14155552671"),
+    ],
+)
+def test_whatsapp_ids_are_read_as_international_first(raw: str, expected: str) -> None:
+    assert to_e164(raw, region="AR", international_first=True) == expected
+
+
+def test_typed_local_numbers_stay_local() -> None:
+    assert to_e164("2975601234", region="AR") == "+5492975601234"

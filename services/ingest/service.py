@@ -209,7 +209,8 @@ class IngestService:
         if not message.type:
             raise InvalidArgument("type is required", field="type")
         tenant = await self.tenant(principal.tenant)
-        phone = to_e164(message.from_phone, region=tenant.region)
+        # Provider ids always carry the country code; only the manual channel is typed by a person.
+        phone = to_e164(message.from_phone, region=tenant.region, international_first=message.channel != "manual")
         if message.project_code and not await self.repository.project_exists(
             tenant=tenant.slug, code=message.project_code
         ):

@@ -220,3 +220,43 @@ async def test_dead_letters_are_kept_and_listable(stack: Stack) -> None:
         pb.ListDeadLettersRequest(page_size=50), metadata=stack.system_md(), timeout=10
     )
     assert any(marker in d.payload and d.reason == "unknown phone_number_id" for d in listed.dead_letters)
+
+
+async def test_asset_codes_match_whole_words_only(stack: Stack) -> None:
+    tenant = await stack.new_tenant()
+    md = stack.md(tenant)
+    await stack.ingest.UpsertProject(
+        pb.UpsertProjectRequest(project=pb.Project(code="NUNEZ-01", name="Núñez Lofts")), metadata=md, timeout=10
+    )
+    await stack.ingest.UpsertMarketingAsset(
+        pb.UpsertMarketingAssetRequest(asset=pb.MarketingAsset(code="A1", name="Cartel A1", project_code="NUNEZ-01")),
+        metadata=md,
+        timeout=10,
+    )
+    inside = await stack.ingest.IngestMessage(inbound(a_phone(), "Busco casa1 con patio"), metadata=md, timeout=10)
+    named = await stack.ingest.IngestMessage(inbound(a_phone(), "Vi el cartel A1, info?"), metadata=md, timeout=10)
+    projects = [
+        (
+            await stack.ingest.GetTicket(pb.GetTicketRequest(ticket_id=r.ticket_id), metadata=md, timeout=10)
+        ).ticket.project_code
+        for r in (inside, named)
+    ]
+    assert projects == ["", "NUNEZ-01"]
+
+
+async def test_values_the_database_cannot_hold_are_invalid_argument(stack: Stack) -> None:
+    tenant = await stack.new_tenant()
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        await stack.ingest.IngestMessage(inbound(a_phone(), "hola\x00mundo"), metadata=stack.md(tenant), timeout=10)
+    assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    listed = await stack.ingest.ListTickets(pb.ListTicketsRequest(), metadata=stack.md(tenant), timeout=10)
+    assert list(listed.tickets) == []
+
+
+async def test_whatsapp_ids_are_international(stack: Stack) -> None:
+    tenant = await stack.new_tenant(region="AR")
+    meta = await stack.ingest.IngestMessage(inbound("2975601234"), metadata=stack.md(tenant), timeout=10)
+    typed = await stack.ingest.IngestMessage(
+        inbound("1155551234", provider=pb.PROVIDER_MANUAL), metadata=stack.md(tenant), timeout=10
+    )
+    assert (meta.phone_e164, typed.phone_e164) == ("+2975601234", "+5491155551234")
