@@ -71,14 +71,31 @@ class TenantDirectory:
         return await self._reload(max_age=self._ttl)
 
     async def refreshed(self) -> TenantSnapshot:
-        """The list after a miss: fetched again unless it was fetched moments ago."""
-        return await self._reload(max_age=self._min_refresh)
+        """The list as fetched after this call began, so a tenant added just before a miss is seen.
+
+        Fetches happen at most once per `min_refresh_seconds`: a miss in between waits for the next
+        fetch instead of being answered from the old list (which would dead-letter a new tenant's
+        first webhooks).
+        """
+        asked_at = time.monotonic()
+        async with self._lock:
+            if self._snapshot.fetched_at >= asked_at:
+                return self._snapshot
+            wait = self._snapshot.fetched_at + self._min_refresh - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            return await self._fetch_now()
 
     async def _reload(self, *, max_age: float) -> TenantSnapshot:
         async with self._lock:
             # Another request may have reloaded while this one waited for the lock.
             if time.monotonic() - self._snapshot.fetched_at < max_age:
                 return self._snapshot
-            tenants = tuple(await self._fetch())
-            self._snapshot = TenantSnapshot(tenants=tenants, fetched_at=time.monotonic())
-            return self._snapshot
+            return await self._fetch_now()
+
+    async def _fetch_now(self) -> TenantSnapshot:
+        # Stamped with the start of the fetch: tenants added before it are in the list.
+        started = time.monotonic()
+        tenants = tuple(await self._fetch())
+        self._snapshot = TenantSnapshot(tenants=tenants, fetched_at=started)
+        return self._snapshot
