@@ -4,7 +4,6 @@ import sys
 from pathlib import Path
 
 from libs.common.cli import run_service
-from services.supervisor.server import serve
 from services.supervisor.settings import SupervisorSettings
 
 if __name__ == "__main__":
@@ -12,7 +11,7 @@ if __name__ == "__main__":
         run_service(
             name="supervisor",
             settings_cls=SupervisorSettings,
-            serve=serve,
+            server_module="services.supervisor.server",
             migrations_dir=Path(__file__).parent / "migrations",
         )
     )

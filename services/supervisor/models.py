@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 ROLES = ("agent", "supervisor", "admin")
 STATUSES = ("pending", "sent", "delivered", "read", "failed")
 PROVIDERS = ("meta", "gupshup", "sandbox")
+# Providers a tenant can hold an account with; the sandbox needs none.
+ACCOUNT_PROVIDERS = ("meta", "gupshup")
+CHANNELS = ("meta", "gupshup", "manual")
+KINDS = ("text", "template", "interactive")
 
 
 @dataclass(slots=True)
@@ -31,3 +35,119 @@ class StatusUpdate:
     error_code: str
     error_title: str
     raw: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class Template:
+    name: str
+    language: str
+    parameters: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Button:
+    id: str
+    title: str
+
+
+@dataclass(slots=True)
+class ReplyRequest:
+    """A reply as the caller asked for it, before any rule ran."""
+
+    ticket_id: str
+    text: str
+    template: Template | None
+    buttons: list[Button]
+    idempotency_key: str
+
+
+@dataclass(slots=True)
+class TicketInfo:
+    """What delivery needs to know about a ticket owned by ingest."""
+
+    id: uuid.UUID
+    phone_e164: str
+    channel: str
+    last_inbound_at: datetime | None
+    assignee_user_id: str
+
+
+@dataclass(slots=True)
+class Draft:
+    """A checked reply about to be stored."""
+
+    tenant: str
+    idempotency_key: str
+    request_hash: str
+    ticket_id: uuid.UUID
+    actor: str
+    author_user_id: str
+    to_phone: str
+    channel: str
+    kind: str
+    text: str
+    template: dict[str, Any] | None
+    buttons: list[dict[str, str]] | None
+
+
+@dataclass(slots=True)
+class Outbound:
+    id: uuid.UUID
+    tenant: str
+    idempotency_key: str
+    request_hash: str
+    ticket_id: uuid.UUID
+    message_id: uuid.UUID | None
+    actor: str
+    author_user_id: str
+    to_phone: str
+    channel: str
+    kind: str
+    text: str
+    template: dict[str, Any] | None
+    buttons: list[dict[str, str]] | None
+    status: str
+    provider: str | None
+    provider_message_id: str | None
+    error_code: str
+    error_title: str
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class Job:
+    """A delivery job leased to this worker, with the reply it is about."""
+
+    id: int
+    kind: str
+    attempts: int
+    max_attempts: int | None
+    claim: uuid.UUID
+    outbound_id: uuid.UUID
+    tenant: str
+    ticket_id: uuid.UUID
+    message_id: uuid.UUID | None
+    actor: str
+    author_user_id: str
+    to_phone: str
+    channel: str
+    message_kind: str
+    text: str
+    template: dict[str, Any] | None
+    buttons: list[dict[str, str]] | None
+    status: str
+    provider_message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderAccount:
+    provider: str
+    sender_id: str
+    secret: str
+    app_name: str
+    base_url: str
+
+    def __repr__(self) -> str:
+        return f"ProviderAccount(provider={self.provider!r}, sender_id={self.sender_id!r})"

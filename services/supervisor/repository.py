@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
+from typing import Any
 
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from libs.common.db import Queries
-from services.supervisor.models import StatusUpdate, User
+from services.supervisor.models import Draft, Job, Outbound, ProviderAccount, StatusUpdate, User
 
 SQL = Queries(Path(__file__).parent / "sql")
+
+
+def _json(value: Any) -> Jsonb | None:
+    return None if value is None else Jsonb(value)
 
 
 class Repository:
@@ -38,23 +44,194 @@ class Repository:
             await cur.execute(SQL.list_users, {"tenant": tenant, "include_inactive": include_inactive})
             return await cur.fetchall()
 
+    async def active_user(self, *, tenant: str, user_id: uuid.UUID) -> User | None:
+        """The tenant's user with this id, if active."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(User))
+            await cur.execute(SQL.get_active_user, {"tenant": tenant, "user_id": user_id})
+            return await cur.fetchone()
+
+    async def least_loaded_supervisor(self, *, tenant: str) -> User | None:
+        """The active supervisor holding the fewest tickets."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(User))
+            await cur.execute(SQL.pick_supervisor, {"tenant": tenant})
+            return await cur.fetchone()
+
+    async def record_assignment(
+        self, *, tenant: str, ticket_id: uuid.UUID, user_id: uuid.UUID, escalated: bool, reason: str
+    ) -> None:
+        """Remembers who holds the ticket now."""
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                SQL.record_assignment,
+                {
+                    "tenant": tenant,
+                    "ticket_id": ticket_id,
+                    "user_id": user_id,
+                    "escalated": escalated,
+                    "reason": reason,
+                },
+            )
+
     async def record_statuses(self, *, tenant: str, statuses: list[StatusUpdate]) -> int:
-        """Keeps each status once; returns how many were new."""
-        async with self.pool.connection() as conn, conn.transaction():
+        """Keeps each status once, then moves the messages they name forward; returns how many were new."""
+        async with self.pool.connection() as conn:
             recorded = 0
-            for update in statuses:
-                cur = await conn.execute(
-                    SQL.record_delivery_status,
-                    {
-                        "tenant": tenant,
-                        "provider": update.provider,
-                        "provider_message_id": update.provider_message_id,
-                        "status": update.status,
-                        "status_at": update.at,
-                        "error_code": update.error_code,
-                        "error_title": update.error_title,
-                        "raw": Jsonb(update.raw) if update.raw is not None else None,
-                    },
+            async with conn.transaction():
+                for update in statuses:
+                    cur = await conn.execute(
+                        SQL.record_delivery_status,
+                        {
+                            "tenant": tenant,
+                            "provider": update.provider,
+                            "provider_message_id": update.provider_message_id,
+                            "status": update.status,
+                            "status_at": update.at,
+                            "error_code": update.error_code,
+                            "error_title": update.error_title,
+                            "raw": _json(update.raw),
+                        },
+                    )
+                    recorded += cur.rowcount
+            # After the commit: see apply_delivery_statuses.sql for why the order matters.
+            for provider, provider_message_id in dict.fromkeys((u.provider, u.provider_message_id) for u in statuses):
+                await conn.execute(
+                    SQL.apply_delivery_statuses,
+                    {"tenant": tenant, "provider": provider, "provider_message_id": provider_message_id},
                 )
-                recorded += cur.rowcount
             return recorded
+
+    async def upsert_provider_account(self, *, tenant: str, account: ProviderAccount) -> ProviderAccount:
+        """Creates or replaces the tenant's account with a provider."""
+        params = {
+            "tenant": tenant,
+            "provider": account.provider,
+            "sender_id": account.sender_id,
+            "secret": account.secret,
+            "app_name": account.app_name,
+            "base_url": account.base_url,
+        }
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(ProviderAccount))
+            await cur.execute(SQL.upsert_provider_account, params)
+            row = await cur.fetchone()
+            assert row is not None
+            return row
+
+    async def provider_account(self, *, tenant: str, provider: str) -> ProviderAccount | None:
+        """The tenant's account with `provider`, if any."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(ProviderAccount))
+            await cur.execute(SQL.get_provider_account, {"tenant": tenant, "provider": provider})
+            return await cur.fetchone()
+
+    async def store_outbound(
+        self, *, draft: Draft, claim: uuid.UUID, lease_seconds: float, max_attempts: int
+    ) -> Outbound | None:
+        """Stores the reply with its append job (leased to `claim`) and send job; None if the key was taken."""
+        params = {
+            "tenant": draft.tenant,
+            "idempotency_key": draft.idempotency_key,
+            "request_hash": draft.request_hash,
+            "ticket_id": draft.ticket_id,
+            "actor": draft.actor,
+            "author_user_id": draft.author_user_id,
+            "to_phone": draft.to_phone,
+            "channel": draft.channel,
+            "kind": draft.kind,
+            "text": draft.text,
+            "template": _json(draft.template),
+            "buttons": _json(draft.buttons),
+            "claim": claim,
+            "lease_seconds": lease_seconds,
+            "max_attempts": max_attempts,
+        }
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(Outbound))
+            await cur.execute(SQL.insert_outbound, params)
+            return await cur.fetchone()
+
+    async def outbound_by_key(self, *, tenant: str, idempotency_key: str) -> Outbound | None:
+        """The reply stored under this idempotency key."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(Outbound))
+            await cur.execute(SQL.find_outbound_by_key, {"tenant": tenant, "idempotency_key": idempotency_key})
+            return await cur.fetchone()
+
+    async def outbound(self, *, tenant: str, outbound_id: uuid.UUID) -> Outbound | None:
+        """One reply of the tenant."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(Outbound))
+            await cur.execute(SQL.get_outbound, {"tenant": tenant, "outbound_id": outbound_id})
+            return await cur.fetchone()
+
+    async def list_outbound(self, *, tenant: str, ticket_id: uuid.UUID, limit: int) -> list[Outbound]:
+        """A ticket's replies, oldest first."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(Outbound))
+            await cur.execute(SQL.list_outbound_messages, {"tenant": tenant, "ticket_id": ticket_id, "limit": limit})
+            return await cur.fetchall()
+
+    async def claim_jobs(self, *, limit: int, lease_seconds: float) -> list[Job]:
+        """Leases up to `limit` due jobs to the caller."""
+        params = {"limit": limit, "lease_seconds": lease_seconds, "claim": uuid.uuid4()}
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(Job))
+            await cur.execute(SQL.claim_delivery_jobs, params)
+            return await cur.fetchall()
+
+    async def record_appended(self, *, outbound_id: uuid.UUID, message_id: uuid.UUID) -> None:
+        """Notes the ingest message of a reply and closes its append job."""
+        async with self.pool.connection() as conn:
+            await conn.execute(SQL.record_appended, {"outbound_id": outbound_id, "message_id": message_id})
+
+    async def record_sent(self, *, job: Job, provider: str, provider_message_id: str) -> bool:
+        """Notes the provider's id and `sent`, then applies statuses that came first; False if already sent."""
+        params = {
+            "job_id": job.id,
+            "outbound_id": job.outbound_id,
+            "provider": provider,
+            "provider_message_id": provider_message_id,
+        }
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(SQL.record_sent, params)
+            recorded = await cur.fetchone() is not None
+            await conn.execute(
+                SQL.apply_delivery_statuses,
+                {"tenant": job.tenant, "provider": provider, "provider_message_id": provider_message_id},
+            )
+            return recorded
+
+    async def record_send_failed(self, *, job: Job, error_code: str, error_title: str, error: str) -> None:
+        """Marks the reply failed and closes its send job, if this worker still holds it."""
+        params = {
+            "job_id": job.id,
+            "claim": job.claim,
+            "error_code": error_code,
+            "error_title": error_title,
+            "error": error,
+        }
+        async with self.pool.connection() as conn:
+            await conn.execute(SQL.record_send_failed, params)
+
+    async def reschedule(
+        self, *, job_id: int, claim: uuid.UUID, delay_seconds: float, error: str, refund: bool = False
+    ) -> None:
+        """Gives a job back for another attempt after `delay_seconds`."""
+        params = {"job_id": job_id, "claim": claim, "delay_seconds": delay_seconds, "error": error, "refund": refund}
+        async with self.pool.connection() as conn:
+            await conn.execute(SQL.reschedule_delivery_job, params)
+
+    async def release_append(
+        self, *, outbound_id: uuid.UUID, claim: uuid.UUID, delay_seconds: float, error: str
+    ) -> None:
+        """Hands a reply's append job, leased at store time, to the worker for a later attempt."""
+        params = {"outbound_id": outbound_id, "claim": claim, "delay_seconds": delay_seconds, "error": error}
+        async with self.pool.connection() as conn:
+            await conn.execute(SQL.release_append_job, params)
+
+    async def finish_job(self, *, job_id: int, error: str = "") -> None:
+        """Closes a job with nothing left to do."""
+        async with self.pool.connection() as conn:
+            await conn.execute(SQL.finish_delivery_job, {"job_id": job_id, "error": error})

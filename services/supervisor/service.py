@@ -1,26 +1,145 @@
-"""Rules of the team and outbound side: users, replies, delivery statuses."""
+"""Rules of the team and outbound side: users, replies, delivery statuses, assignment and escalation."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import re
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from libs.common.auth import Principal, Role
-from libs.common.errors import InvalidArgument
-from services.supervisor.models import PROVIDERS, ROLES, STATUSES, StatusUpdate, User
+from libs.common.errors import Conflict, DomainError, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.supervisor.delivery import backoff_seconds
+from services.supervisor.ingest import IngestClient
+from services.supervisor.models import (
+    ACCOUNT_PROVIDERS,
+    PROVIDERS,
+    ROLES,
+    STATUSES,
+    Draft,
+    Outbound,
+    ProviderAccount,
+    ReplyRequest,
+    StatusUpdate,
+    User,
+)
 from services.supervisor.repository import Repository
 from services.supervisor.settings import SupervisorSettings
 
+log = logging.getLogger(__name__)
+
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_STATUSES = 1000
+MAX_TEXT = 4096
+# WhatsApp's limits for reply-button messages.
+MAX_INTERACTIVE_TEXT = 1024
+MAX_BUTTONS = 3
+MAX_BUTTON_TITLE = 20
+MAX_BUTTON_ID = 256
+MAX_TEMPLATE_PARAMETERS = 50
+MAX_PARAMETER = 1024
+MAX_KEY = 200
+MAX_REASON = 500
+MAX_LISTED = 500
+# Meta template names are lowercase with underscores; Gupshup names templates by a UUID.
+TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,512}$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+DEFAULT_TEMPLATE_LANGUAGE = "es_AR"
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]+$")
+WINDOW = timedelta(hours=24)
+ACTORS = {Role.AGENT: "agent", Role.SUPERVISOR: "supervisor", Role.ADMIN: "supervisor", Role.SERVICE: "system"}
+
+
+def _uuid(value: str, *, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise InvalidArgument(f"{field} must be a UUID", field=field) from exc
+
+
+def window_open(last_inbound_at: datetime | None, *, now: datetime) -> bool:
+    """Whether free text may reach the lead: their last message is less than 24 h old."""
+    return last_inbound_at is not None and now - last_inbound_at < WINDOW
+
+
+def template_text(name: str, parameters: list[str]) -> str:
+    """The timeline's readable form of a template send."""
+    return (f"[template {name}] " + " | ".join(parameters)) if parameters else f"[template {name}]"
+
+
+def _checked_reply(request: ReplyRequest) -> dict[str, Any]:
+    """The reply's kind, text, template and buttons once every rule about their shape holds."""
+    text = request.text.strip()
+    template = request.template
+    if template is not None and text:
+        raise InvalidArgument("send either text or a template, not both", field="text")
+    if template is not None:
+        if request.buttons:
+            raise InvalidArgument("buttons go with text, not with a template", field="buttons")
+        if not TEMPLATE_NAME.match(template.name):
+            raise InvalidArgument("template.name must be 1-512 letters, digits, '_' or '-'", field="template.name")
+        language = template.language or DEFAULT_TEMPLATE_LANGUAGE
+        if not LANGUAGE.match(language):
+            raise InvalidArgument("template.language must look like es or es_AR", field="template.language")
+        if len(template.parameters) > MAX_TEMPLATE_PARAMETERS or any(
+            not p.strip() or len(p) > MAX_PARAMETER for p in template.parameters
+        ):
+            raise InvalidArgument(
+                f"template.parameters: at most {MAX_TEMPLATE_PARAMETERS}, each 1-{MAX_PARAMETER} characters",
+                field="template.parameters",
+            )
+        parameters = list(template.parameters)
+        return {
+            "kind": "template",
+            "text": template_text(template.name, parameters),
+            "template": {"name": template.name, "language": language, "parameters": parameters},
+            "buttons": None,
+        }
+    if not text:
+        raise InvalidArgument("text or a template is required", field="text")
+    if not request.buttons:
+        if len(text) > MAX_TEXT:
+            raise InvalidArgument(f"text is longer than {MAX_TEXT} characters", field="text")
+        return {"kind": "text", "text": text, "template": None, "buttons": None}
+    if len(text) > MAX_INTERACTIVE_TEXT:
+        raise InvalidArgument(f"text with buttons is at most {MAX_INTERACTIVE_TEXT} characters", field="text")
+    if len(request.buttons) > MAX_BUTTONS:
+        raise InvalidArgument(f"at most {MAX_BUTTONS} buttons", field="buttons")
+    buttons = [{"id": b.id.strip(), "title": b.title.strip()} for b in request.buttons]
+    if any(not b["id"] or len(b["id"]) > MAX_BUTTON_ID for b in buttons):
+        raise InvalidArgument(f"each button needs an id of 1-{MAX_BUTTON_ID} characters", field="buttons")
+    if any(not b["title"] or len(b["title"]) > MAX_BUTTON_TITLE for b in buttons):
+        raise InvalidArgument(f"each button needs a title of 1-{MAX_BUTTON_TITLE} characters", field="buttons")
+    if len({b["id"] for b in buttons}) != len(buttons):
+        raise InvalidArgument("button ids must differ", field="buttons")
+    return {"kind": "interactive", "text": text, "template": None, "buttons": buttons}
+
+
+def request_hash(ticket_id: uuid.UUID, reply: dict[str, Any]) -> str:
+    """A digest of what was asked, to tell a retry from another reply under the same key."""
+    canonical = json.dumps({"ticket_id": str(ticket_id), **reply}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class SupervisorService:
     """The supervisor service's use cases, each checked against the caller."""
 
-    def __init__(self, *, repository: Repository, settings: SupervisorSettings) -> None:
+    def __init__(
+        self,
+        *,
+        repository: Repository,
+        settings: SupervisorSettings,
+        ingest: IngestClient,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
         self.repository = repository
         self.settings = settings
+        self.ingest = ingest
+        self._wake = wake
 
     async def upsert_user(self, *, principal: Principal, name: str, email: str, role: str, active: bool) -> User:
         """Creates or updates a user of the caller's tenant (admins and services)."""
@@ -40,7 +159,7 @@ class SupervisorService:
         return await self.repository.list_users(tenant=principal.tenant, include_inactive=include_inactive)
 
     async def record_statuses(self, *, principal: Principal, statuses: list[StatusUpdate]) -> int:
-        """Keeps provider delivery statuses so none is lost (services only)."""
+        """Keeps provider delivery statuses and moves the messages they name forward (services only)."""
         principal.require(Role.SERVICE)
         if len(statuses) > MAX_STATUSES:
             raise InvalidArgument(f"at most {MAX_STATUSES} statuses per call", field="statuses")
@@ -52,6 +171,163 @@ class SupervisorService:
             if update.status not in STATUSES:
                 raise InvalidArgument(f"status must be one of {', '.join(STATUSES)}", field="status")
         return await self.repository.record_statuses(tenant=principal.tenant, statuses=statuses)
+
+    async def upsert_provider_account(self, *, principal: Principal, account: ProviderAccount) -> ProviderAccount:
+        """Sets the caller's tenant's Meta or Gupshup sending account (admins and services; no RPC yet)."""
+        principal.require(Role.ADMIN)
+        if account.provider not in ACCOUNT_PROVIDERS:
+            raise InvalidArgument(f"provider must be one of {', '.join(ACCOUNT_PROVIDERS)}", field="provider")
+        if not account.sender_id.strip() or not account.secret.strip():
+            raise InvalidArgument("sender_id and secret are required", field="sender_id")
+        if account.provider == "gupshup" and not account.app_name.strip():
+            raise InvalidArgument("a Gupshup account needs its app name", field="app_name")
+        if account.base_url and not account.base_url.startswith(("https://", "http://")):
+            raise InvalidArgument("base_url must be an http(s) URL", field="base_url")
+        return await self.repository.upsert_provider_account(tenant=principal.tenant, account=account)
+
+    async def send_reply(self, *, principal: Principal, request: ReplyRequest) -> tuple[Outbound, bool]:
+        """Stores a reply and queues its delivery once per idempotency key; True when it was a repeat."""
+        principal.require(Role.AGENT)
+        ticket_id = _uuid(request.ticket_id, field="ticket_id")
+        reply = _checked_reply(request)
+        key = request.idempotency_key.strip() or uuid.uuid4().hex
+        if len(key) > MAX_KEY or not IDEMPOTENCY_KEY.match(key):
+            raise InvalidArgument(
+                f"idempotency_key must be 1-{MAX_KEY} printable ASCII characters", field="idempotency_key"
+            )
+        digest = request_hash(ticket_id, reply)
+        existing = await self.repository.outbound_by_key(tenant=principal.tenant, idempotency_key=key)
+        if existing is not None:
+            return await self._repeat(existing, digest=digest), True
+        ticket = await self.ingest.ticket(tenant=principal.tenant, ticket_id=ticket_id)
+        if reply["kind"] != "template" and not window_open(ticket.last_inbound_at, now=now_utc()):
+            raise FailedPrecondition(
+                "template required: the lead's last message is more than 24 h old (or there is none), "
+                "so WhatsApp only delivers an approved template",
+                field="text",
+            )
+        claim = uuid.uuid4()
+        stored = await self.repository.store_outbound(
+            draft=Draft(
+                tenant=principal.tenant,
+                idempotency_key=key,
+                request_hash=digest,
+                ticket_id=ticket_id,
+                actor=ACTORS[principal.role],
+                author_user_id=principal.user_id,
+                to_phone=ticket.phone_e164,
+                channel=ticket.channel,
+                **reply,
+            ),
+            claim=claim,
+            lease_seconds=self.settings.delivery_lease_seconds,
+            max_attempts=self.settings.delivery_max_attempts,
+        )
+        if stored is None:
+            # Another call with this key committed first; answer with its reply.
+            existing = await self.repository.outbound_by_key(tenant=principal.tenant, idempotency_key=key)
+            assert existing is not None
+            return await self._repeat(existing, digest=digest), True
+        self._wake()
+        await self._append(stored, claim=claim)
+        return stored, False
+
+    async def _append(self, outbound: Outbound, *, claim: uuid.UUID | None) -> None:
+        """Puts the reply in the ticket timeline now; if ingest can't take it, the worker will later."""
+        try:
+            message_id = await self.ingest.append_outbound(
+                tenant=outbound.tenant,
+                outbound_id=outbound.id,
+                ticket_id=outbound.ticket_id,
+                actor=outbound.actor,
+                author_user_id=outbound.author_user_id,
+                kind=outbound.kind,
+                text=outbound.text,
+                template=outbound.template,
+                buttons=outbound.buttons,
+            )
+        except DomainError as exc:
+            log.warning("reply %s not in the timeline yet: %s", outbound.id, exc.message)
+            if claim is not None:
+                delay = backoff_seconds(
+                    1, base=self.settings.delivery_backoff_base_seconds, cap=self.settings.delivery_backoff_max_seconds
+                )
+                await self.repository.release_append(
+                    outbound_id=outbound.id, claim=claim, delay_seconds=delay, error=exc.message
+                )
+            return
+        await self.repository.record_appended(outbound_id=outbound.id, message_id=message_id)
+        outbound.message_id = message_id
+
+    async def _repeat(self, existing: Outbound, *, digest: str) -> Outbound:
+        if existing.request_hash != digest:
+            raise Conflict("idempotency_key was already used for a different reply", field="idempotency_key")
+        if existing.message_id is None:
+            # Same dedupe key at ingest, so this names the first caller's message, never a second one.
+            await self._append(existing, claim=None)
+        return existing
+
+    async def list_outbound(self, *, principal: Principal, ticket_id: str) -> list[Outbound]:
+        """A ticket's replies with their delivery status, oldest first."""
+        return await self.repository.list_outbound(
+            tenant=principal.tenant, ticket_id=_uuid(ticket_id, field="ticket_id"), limit=MAX_LISTED
+        )
+
+    async def assign_ticket(self, *, principal: Principal, ticket_id: str, user_id: str) -> User:
+        """Gives a ticket to an active user (supervisors; agents only to themselves), with an event."""
+        principal.require(Role.AGENT)
+        ticket = _uuid(ticket_id, field="ticket_id")
+        user = _uuid(user_id, field="user_id")
+        if principal.role == Role.AGENT and principal.user_id != str(user):
+            raise PermissionDenied("agents may only assign tickets to themselves")
+        assignee = await self.repository.active_user(tenant=principal.tenant, user_id=user)
+        if assignee is None:
+            raise NotFound("no active user with this id in the tenant", field="user_id")
+        await self.ingest.update_ticket(
+            tenant=principal.tenant,
+            ticket_id=ticket,
+            # Random part: assigning the same user again later is a new event, a retried call is not.
+            dedupe_key=f"assign:{ticket}:{user}:{uuid.uuid4().hex}",
+            event_type="ticket.assigned",
+            payload=self._assignment_payload(principal, assignee),
+            assignee_user_id=str(assignee.id),
+        )
+        await self.repository.record_assignment(
+            tenant=principal.tenant, ticket_id=ticket, user_id=assignee.id, escalated=False, reason=""
+        )
+        return assignee
+
+    async def escalate_ticket(self, *, principal: Principal, ticket_id: str, reason: str) -> User:
+        """Hands a ticket to the least loaded active supervisor, with a `ticket.escalated` event."""
+        principal.require(Role.AGENT)
+        ticket = _uuid(ticket_id, field="ticket_id")
+        reason = reason.strip()
+        if not reason or len(reason) > MAX_REASON:
+            raise InvalidArgument(f"reason is required (at most {MAX_REASON} characters)", field="reason")
+        supervisor = await self.repository.least_loaded_supervisor(tenant=principal.tenant)
+        if supervisor is None:
+            raise FailedPrecondition("the tenant has no active supervisor to escalate to", field="ticket_id")
+        await self.ingest.update_ticket(
+            tenant=principal.tenant,
+            ticket_id=ticket,
+            dedupe_key=f"escalate:{ticket}:{uuid.uuid4().hex}",
+            event_type="ticket.escalated",
+            payload={**self._assignment_payload(principal, supervisor), "reason": reason},
+            assignee_user_id=str(supervisor.id),
+        )
+        await self.repository.record_assignment(
+            tenant=principal.tenant, ticket_id=ticket, user_id=supervisor.id, escalated=True, reason=reason
+        )
+        return supervisor
+
+    @staticmethod
+    def _assignment_payload(principal: Principal, assignee: User) -> dict[str, Any]:
+        return {
+            "assignee_user_id": str(assignee.id),
+            "assignee_name": assignee.name,
+            "by_user_id": principal.user_id,
+            "by_role": principal.role.value,
+        }
 
 
 def now_utc() -> datetime:

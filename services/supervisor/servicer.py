@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
-from google.protobuf import json_format
+from google.protobuf import json_format, timestamp_pb2
 
 from libs.common.context import current_principal
-from libs.common.errors import NotImplementedYet
 from services.supervisor import models
 from services.supervisor.service import SupervisorService
 from services.supervisor.service import now_utc as _now
@@ -26,6 +25,30 @@ STATUS_ENUM = {
     "failed": pb.DELIVERY_STATUS_FAILED,
 }
 STATUSES = {value: name for name, value in STATUS_ENUM.items()}
+
+
+def _ts(value: datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def outbound_pb(row: models.Outbound) -> pb.OutboundMessage:
+    """A reply row as a proto."""
+    return pb.OutboundMessage(
+        id=str(row.id),
+        ticket_id=str(row.ticket_id),
+        message_id=str(row.message_id) if row.message_id else "",
+        text=row.text,
+        status=STATUS_ENUM[row.status],
+        provider_message_id=row.provider_message_id or "",
+        error_code=row.error_code,
+        error_title=row.error_title,
+        attempts=row.attempts,
+        created_at=_ts(row.created_at),
+        updated_at=_ts(row.updated_at),
+        author_user_id=row.author_user_id,
+    )
 
 
 def user_pb(user: models.User) -> pb.User:
@@ -69,19 +92,37 @@ class SupervisorServicer(supervisor_pb2_grpc.SupervisorServiceServicer):
         return pb.RecordDeliveryStatusesResponse(recorded=recorded)
 
     async def SendReply(self, request: pb.SendReplyRequest, context: grpc.aio.ServicerContext) -> Any:
-        # Built by issue #5 (replies delivered to WhatsApp through an outbox).
-        raise NotImplementedYet("SendReply", 5)
+        template = request.template if request.HasField("template") else None
+        outbound, duplicate = await self.service.send_reply(
+            principal=current_principal(),
+            request=models.ReplyRequest(
+                ticket_id=request.ticket_id,
+                text=request.text,
+                template=models.Template(
+                    name=template.name, language=template.language, parameters=list(template.parameters)
+                )
+                if template is not None
+                else None,
+                buttons=[models.Button(id=b.id, title=b.title) for b in request.buttons],
+                idempotency_key=request.idempotency_key,
+            ),
+        )
+        return pb.SendReplyResponse(message=outbound_pb(outbound), duplicate=duplicate)
 
     async def ListOutboundMessages(
         self, request: pb.ListOutboundMessagesRequest, context: grpc.aio.ServicerContext
     ) -> Any:
-        # Built by issue #5 (outbound messages and their delivery status).
-        raise NotImplementedYet("ListOutboundMessages", 5)
+        rows = await self.service.list_outbound(principal=current_principal(), ticket_id=request.ticket_id)
+        return pb.ListOutboundMessagesResponse(messages=[outbound_pb(row) for row in rows])
 
     async def AssignTicket(self, request: pb.AssignTicketRequest, context: grpc.aio.ServicerContext) -> Any:
-        # Built by issue #5 (assignment of tickets to agents).
-        raise NotImplementedYet("AssignTicket", 5)
+        assignee = await self.service.assign_ticket(
+            principal=current_principal(), ticket_id=request.ticket_id, user_id=request.user_id
+        )
+        return pb.AssignTicketResponse(ticket_id=request.ticket_id, assignee_user_id=str(assignee.id))
 
     async def EscalateTicket(self, request: pb.EscalateTicketRequest, context: grpc.aio.ServicerContext) -> Any:
-        # Built by issue #5 (escalation to a human supervisor).
-        raise NotImplementedYet("EscalateTicket", 5)
+        supervisor = await self.service.escalate_ticket(
+            principal=current_principal(), ticket_id=request.ticket_id, reason=request.reason
+        )
+        return pb.EscalateTicketResponse(ticket_id=request.ticket_id, assignee_user_id=str(supervisor.id))
