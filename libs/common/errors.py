@@ -32,6 +32,13 @@ class FailedPrecondition(DomainError):
     code = grpc.StatusCode.FAILED_PRECONDITION
 
 
+class Refused(DomainError):
+    """The request is valid but the current state forbids it and the caller must change course
+    (e.g. the 24 h WhatsApp window closed: send a template). HTTP 409 by grpc-gateway's table."""
+
+    code = grpc.StatusCode.ABORTED
+
+
 class Unauthenticated(DomainError):
     code = grpc.StatusCode.UNAUTHENTICATED
 

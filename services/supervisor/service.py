@@ -12,7 +12,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from libs.common.auth import Principal, Role
-from libs.common.errors import Conflict, DomainError, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from libs.common.errors import (
+    Conflict,
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Refused,
+)
 from services.supervisor.delivery import backoff_seconds
 from services.supervisor.ingest import IngestClient
 from services.supervisor.models import (
@@ -173,7 +181,7 @@ class SupervisorService:
         return await self.repository.record_statuses(tenant=principal.tenant, statuses=statuses)
 
     async def upsert_provider_account(self, *, principal: Principal, account: ProviderAccount) -> ProviderAccount:
-        """Sets the caller's tenant's Meta or Gupshup sending account (admins and services; no RPC yet)."""
+        """Sets the caller's tenant's Meta or Gupshup sending account (admins and services)."""
         principal.require(Role.ADMIN)
         if account.provider not in ACCOUNT_PROVIDERS:
             raise InvalidArgument(f"provider must be one of {', '.join(ACCOUNT_PROVIDERS)}", field="provider")
@@ -201,7 +209,7 @@ class SupervisorService:
             return await self._repeat(existing, digest=digest), True
         ticket = await self.ingest.ticket(tenant=principal.tenant, ticket_id=ticket_id)
         if reply["kind"] != "template" and not window_open(ticket.last_inbound_at, now=now_utc()):
-            raise FailedPrecondition(
+            raise Refused(
                 "template required: the lead's last message is more than 24 h old (or there is none), "
                 "so WhatsApp only delivers an approved template",
                 field="text",

@@ -126,3 +126,26 @@ class SupervisorServicer(supervisor_pb2_grpc.SupervisorServiceServicer):
             principal=current_principal(), ticket_id=request.ticket_id, reason=request.reason
         )
         return pb.EscalateTicketResponse(ticket_id=request.ticket_id, assignee_user_id=str(supervisor.id))
+
+    async def UpsertProviderAccount(
+        self, request: pb.UpsertProviderAccountRequest, context: grpc.aio.ServicerContext
+    ) -> Any:
+        a = request.account
+        account = await self.service.upsert_provider_account(
+            principal=current_principal(),
+            account=models.ProviderAccount(
+                provider=a.provider,
+                sender_id=a.sender_id,
+                secret=a.secret,
+                app_name=a.app_name,
+                base_url=a.base_url,
+            ),
+        )
+        return pb.UpsertProviderAccountResponse(
+            account=pb.ProviderAccount(
+                provider=account.provider,
+                sender_id=account.sender_id,
+                app_name=account.app_name,
+                base_url=account.base_url,
+            )
+        )

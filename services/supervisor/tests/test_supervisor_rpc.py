@@ -30,7 +30,6 @@ from psycopg_pool import AsyncConnectionPool
 from libs.common.auth import Role
 from libs.common.clients import channel
 from libs.common.db import libpq_url
-from services.supervisor.models import ProviderAccount
 from services.supervisor.repository import Repository
 from tests.support.builders import a_phone, inbound, timestamp
 from tests.support.provider_double import ProviderDouble, Reply, meta_error, running_provider_double
@@ -95,11 +94,12 @@ class World:
         """A tenant with a Meta account served by the double; returns (tenant, phone_number_id)."""
         tenant = await self.stack.new_tenant()
         phone_number_id = f"pn{secrets.token_hex(6)}"
-        await self.repository.upsert_provider_account(
-            tenant=tenant,
-            account=ProviderAccount(
-                provider="meta", sender_id=phone_number_id, secret=f"tok-{tenant}", app_name="", base_url=""
+        await self.stack.supervisor.UpsertProviderAccount(
+            pb.UpsertProviderAccountRequest(
+                account=pb.ProviderAccount(provider="meta", sender_id=phone_number_id, secret=f"tok-{tenant}")
             ),
+            metadata=self.stack.md(tenant, Role.ADMIN),
+            timeout=10,
         )
         return tenant, phone_number_id
 
@@ -282,10 +282,14 @@ async def test_meta_requests_carry_the_token_and_cloud_api_bodies(world: World) 
 async def test_gupshup_requests_are_forms_with_the_api_key(world: World) -> None:
     tenant = await world.stack.new_tenant()
     source = "91" + str(secrets.randbelow(10**10)).zfill(10)
-    await world.repository.upsert_provider_account(
-        tenant=tenant,
-        account=ProviderAccount(provider="gupshup", sender_id=source, secret="gs-key", app_name="AcmeApp", base_url=""),
+    reply = await world.stack.supervisor.UpsertProviderAccount(
+        pb.UpsertProviderAccountRequest(
+            account=pb.ProviderAccount(provider="gupshup", sender_id=source, secret="gs-key", app_name="AcmeApp")
+        ),
+        metadata=world.stack.md(tenant, Role.ADMIN),
+        timeout=10,
     )
+    assert reply.account.secret == ""
     ticket_id = await world.lead(tenant, provider=ingest_pb.PROVIDER_GUPSHUP)
     phone = (await world.timeline(tenant, ticket_id)).ticket.phone_e164
     first = await world.send(tenant, ticket_id, "Hola por Gupshup")
@@ -394,7 +398,7 @@ async def test_free_text_outside_the_window_needs_a_template_and_stores_nothing(
     for extra in ({}, {"buttons": [pb.ReplyButton(id="a", title="A")]}):
         with pytest.raises(grpc.aio.AioRpcError) as exc:
             await world.send(tenant, ticket_id, "¿Seguís interesada?", **extra)
-        assert exc.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert exc.value.code() == grpc.StatusCode.ABORTED
         assert "template required" in (exc.value.details() or "")
     assert await world.outbound(tenant, ticket_id) == []
     assert len((await world.timeline(tenant, ticket_id)).messages) == 1

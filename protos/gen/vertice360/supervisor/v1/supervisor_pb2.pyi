@@ -218,3 +218,29 @@ class EscalateTicketResponse(_message.Message):
     ticket_id: str
     assignee_user_id: str
     def __init__(self, ticket_id: _Optional[str] = ..., assignee_user_id: _Optional[str] = ...) -> None: ...
+
+class ProviderAccount(_message.Message):
+    __slots__ = ("provider", "sender_id", "secret", "app_name", "base_url")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    SENDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    APP_NAME_FIELD_NUMBER: _ClassVar[int]
+    BASE_URL_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    sender_id: str
+    secret: str
+    app_name: str
+    base_url: str
+    def __init__(self, provider: _Optional[str] = ..., sender_id: _Optional[str] = ..., secret: _Optional[str] = ..., app_name: _Optional[str] = ..., base_url: _Optional[str] = ...) -> None: ...
+
+class UpsertProviderAccountRequest(_message.Message):
+    __slots__ = ("account",)
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: ProviderAccount
+    def __init__(self, account: _Optional[_Union[ProviderAccount, _Mapping]] = ...) -> None: ...
+
+class UpsertProviderAccountResponse(_message.Message):
+    __slots__ = ("account",)
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: ProviderAccount
+    def __init__(self, account: _Optional[_Union[ProviderAccount, _Mapping]] = ...) -> None: ...

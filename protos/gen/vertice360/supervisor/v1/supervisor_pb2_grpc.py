@@ -69,6 +69,11 @@ class SupervisorServiceStub:
                 request_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.EscalateTicketRequest.SerializeToString,
                 response_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.EscalateTicketResponse.FromString,
                 _registered_method=True)
+        self.UpsertProviderAccount = channel.unary_unary(
+                '/vertice360.supervisor.v1.SupervisorService/UpsertProviderAccount',
+                request_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountRequest.SerializeToString,
+                response_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountResponse.FromString,
+                _registered_method=True)
 
 
 class SupervisorServiceServicer:
@@ -123,6 +128,13 @@ class SupervisorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpsertProviderAccount(self, request, context):
+        """Sets the caller's tenant's sending account for a provider (admins and services).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SupervisorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -160,6 +172,11 @@ def add_SupervisorServiceServicer_to_server(servicer, server):
                     servicer.EscalateTicket,
                     request_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.EscalateTicketRequest.FromString,
                     response_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.EscalateTicketResponse.SerializeToString,
+            ),
+            'UpsertProviderAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpsertProviderAccount,
+                    request_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountRequest.FromString,
+                    response_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -351,6 +368,33 @@ class SupervisorService:
             '/vertice360.supervisor.v1.SupervisorService/EscalateTicket',
             vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.EscalateTicketRequest.SerializeToString,
             vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.EscalateTicketResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpsertProviderAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.supervisor.v1.SupervisorService/UpsertProviderAccount',
+            vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountRequest.SerializeToString,
+            vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountResponse.FromString,
             options,
             channel_credentials,
             insecure,
