@@ -14,7 +14,7 @@ from gateway.backends import Backends
 from gateway.errors import install_error_handlers
 from gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
 from gateway.ratelimit import RateLimitMiddleware
-from gateway.routes import DEMO_PREFIX, dashboard, health, ingest, visits, webhooks
+from gateway.routes import DEMO_PREFIX, dashboard, health, ingest, supervisor, visits, webhooks
 from gateway.settings import GatewaySettings
 from gateway.webhooks.tenants import TenantDirectory
 from libs.common.db import libpq_url
@@ -98,6 +98,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         window_seconds=settings.rate_limit_window_seconds,
     )
     app.add_middleware(MetricsMiddleware)
-    for module in (health, dashboard, ingest, visits, webhooks):
+    for module in (health, dashboard, ingest, visits, supervisor, webhooks):
         app.include_router(module.router)
     return app

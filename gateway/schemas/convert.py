@@ -33,3 +33,10 @@ def when(parent: Message, field: str) -> datetime | None:
 def struct_dict(value: struct_pb2.Struct) -> dict[str, Any]:
     """A Struct as a plain dict."""
     return json_format.MessageToDict(value)
+
+
+def no_nul(value: str | None) -> str | None:
+    """Refuses U+0000 (Postgres text can't hold it) so the field is named in a 422, not a 500."""
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain U+0000")
+    return value

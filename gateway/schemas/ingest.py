@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gateway.schemas.convert import no_nul
 from vertice360.ingest.v1 import ingest_pb2
 
 
@@ -41,13 +42,7 @@ class IngestMessageIn(BaseModel):
             raise ValueError("text must not be blank")
         return value
 
-    @field_validator("text", "name", "project_code", "asset_code", "message_id", "cliente")
-    @classmethod
-    def _no_nul(cls, value: str | None) -> str | None:
-        # Postgres text can't hold U+0000: refused here with the field named, not as a 500 from the service.
-        if value is not None and "\x00" in value:
-            raise ValueError("must not contain U+0000")
-        return value
+    _no_nul = field_validator("text", "name", "project_code", "asset_code", "message_id", "cliente")(no_nul)
 
 
 class IngestMessageOut(BaseModel):
