@@ -14,12 +14,13 @@ from google.protobuf import json_format
 from pydantic import ValidationError
 
 from devstack.options import parse_replicas, validate_region, validate_slug, validate_timezone
-from devstack.seed import upsert_tenant
+from devstack.seed import upsert_provider_account, upsert_tenant
 from devstack.settings import DevSettings
 from devstack.stackfile import StackNotRunning, load_secret, running_stack
 from devstack.up import Stack, UpOptions
 from libs.common.auth import DEFAULT_TTL_SECONDS, SYSTEM_TENANT, Role, issue_token
 from vertice360.ingest.v1 import ingest_pb2
+from vertice360.supervisor.v1 import supervisor_pb2
 
 EXIT_USAGE = 2
 SECRET_FIELDS = ("meta_app_secret", "meta_verify_token", "gupshup_token")
@@ -102,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--meta-verify-token", default="", help="Meta webhook verify token")
     add.add_argument("--gupshup-app", default="", help="Gupshup app name")
     add.add_argument("--gupshup-token", default="", help="Gupshup callback token")
+    add.add_argument(
+        "--meta-access-token", default="", help="Meta Cloud API token for sending replies (with --meta-phone-number-id)"
+    )
+    add.add_argument("--gupshup-api-key", default="", help="Gupshup api key for sending replies")
+    add.add_argument("--gupshup-source", default="", help="Gupshup sender number (with --gupshup-api-key)")
     add.add_argument("--region", type=_argument(validate_region), default="AR", help="ISO 3166 region (default AR)")
     add.add_argument(
         "--timezone",
@@ -175,15 +181,45 @@ def _tenant_add(args: argparse.Namespace, settings: DevSettings, data_dir: Path)
         gupshup_app=args.gupshup_app,
         gupshup_token=args.gupshup_token,
     )
+    accounts = []
+    if args.meta_access_token:
+        if not args.meta_phone_number_id:
+            print("v360 tenant add: --meta-access-token needs --meta-phone-number-id", file=sys.stderr)
+            return EXIT_USAGE
+        accounts.append(
+            supervisor_pb2.ProviderAccount(
+                provider="meta", sender_id=args.meta_phone_number_id, secret=args.meta_access_token
+            )
+        )
+    if args.gupshup_api_key:
+        if not (args.gupshup_source and args.gupshup_app):
+            print("v360 tenant add: --gupshup-api-key needs --gupshup-source and --gupshup-app", file=sys.stderr)
+            return EXIT_USAGE
+        accounts.append(
+            supervisor_pb2.ProviderAccount(
+                provider="gupshup",
+                sender_id=args.gupshup_source,
+                secret=args.gupshup_api_key,
+                app_name=args.gupshup_app,
+            )
+        )
     try:
         response = asyncio.run(upsert_tenant(target=stack["targets"]["ingest"], secret=secret, tenant=tenant))
+        for account in accounts:
+            asyncio.run(
+                upsert_provider_account(
+                    target=stack["targets"]["supervisor"], secret=secret, tenant=args.slug, account=account
+                )
+            )
     except grpc.aio.AioRpcError as exc:
-        print(f"v360 tenant add: ingest UpsertTenant failed: {exc.code().name}: {exc.details()}", file=sys.stderr)
+        print(f"v360 tenant add: {exc.code().name}: {exc.details()}", file=sys.stderr)
         return EXIT_USAGE if exc.code() == grpc.StatusCode.INVALID_ARGUMENT else 1
     shown = json_format.MessageToDict(response.tenant, preserving_proto_field_name=True)
     for name in SECRET_FIELDS:
         if shown.get(name):
             shown[name] = "***"
     print(f"tenant {response.tenant.slug} {'created' if response.created else 'updated'}")
+    for account in accounts:
+        print(f"sending account: {account.provider} {account.sender_id}")
     print(json.dumps(shown, indent=2, ensure_ascii=False))
     return 0

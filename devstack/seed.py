@@ -112,6 +112,20 @@ async def upsert_tenant(*, target: str, secret: str, tenant: ingest_pb2.Tenant) 
         )
 
 
+async def upsert_provider_account(
+    *, target: str, secret: str, tenant: str, account: supervisor_pb2.ProviderAccount
+) -> supervisor_pb2.UpsertProviderAccountResponse:
+    """Sets the tenant's sending account through supervisor."""
+    tokens = ServiceTokens(secret)
+    async with channel(target, retry_services=[SUPERVISOR_SERVICE]) as supervisor_channel:
+        stub = supervisor_pb2_grpc.SupervisorServiceStub(supervisor_channel)
+        return await stub.UpsertProviderAccount(
+            supervisor_pb2.UpsertProviderAccountRequest(account=account),
+            metadata=tokens.metadata(tenant),
+            timeout=CALL_TIMEOUT_SECONDS,
+        )
+
+
 async def seed_demo(*, ingest_target: str, supervisor_target: str, secret: str, settings: DevSettings) -> SeedReport:
     """Upserts the demo tenant, its catalog and its users; idempotent. RPCs not implemented yet are skipped."""
     report = SeedReport()

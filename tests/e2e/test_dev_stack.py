@@ -291,6 +291,15 @@ def test_tenant_add_upserts_through_ingest(stack: RunningStack) -> None:
     bad = stack.v360("tenant", "add", "Not_A_Slug")
     assert bad.returncode == 2
     assert "tenant slug" in bad.stderr
+    with_account = stack.v360(
+        "tenant", "add", slug, "--meta-phone-number-id", "123456789", "--meta-access-token", "EAAG-test-token"
+    )
+    assert with_account.returncode == 0, with_account.stderr
+    assert "sending account: meta 123456789" in with_account.stdout
+    assert "EAAG-test-token" not in with_account.stdout
+    half = stack.v360("tenant", "add", slug, "--gupshup-api-key", "k")
+    assert half.returncode == 2
+    assert "--gupshup-source" in half.stderr
 
 
 def test_sigterm_stops_everything(stack: RunningStack) -> None:

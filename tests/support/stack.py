@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 
 from libs.common.auth import SYSTEM_TENANT, Role, issue_token
-from libs.common.clients import channel, metadata_for
+from libs.common.clients import metadata_for
 from libs.common.settings import ServiceSettings
 from services.ingest.server import serve as serve_ingest
 from services.ingest.settings import IngestSettings
@@ -120,7 +120,12 @@ async def running_stack(*, database_url: str, redis_url: str, **env: Any) -> Asy
     try:
         for name in SPECS:
             await stack.start_service(name)
-        stack.channels = {name: channel(target) for name, target in targets.items()}
+        # Each test stack keeps its own subchannels: a restarted service is reachable at once instead
+        # of after the reconnect backoff gRPC shares across channels to the same target.
+        stack.channels = {
+            name: grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)])
+            for name, target in targets.items()
+        }
         yield stack
     finally:
         for chan in stack.channels.values():
