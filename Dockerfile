@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every Vertice360 process. docker-compose.yml (and later Kubernetes) picks the
+# One image for every Vertice360 process. docker-compose.yml and deploy/kubernetes pick the
 # process with `command:`:
 #   python -m services.ingest migrate|serve   (same for visits, supervisor)
 #   python -m gateway

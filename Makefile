@@ -58,3 +58,12 @@ bench: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .v360 .pytest_cache .ruff_cache
+
+# Compose and Kubernetes files on their own (they are part of `make test` too), offline: renders each
+# overlay of deploy/kubernetes with tests/deploy/kustomize.py, validates every object against the
+# Kubernetes JSON schemas (kubernetes-validate), checks the invariants, and compares the rendering with
+# a real kustomize when one is installed (`kustomize`, or `kubectl` >= 1.24; KUSTOMIZE="cmd args" picks
+# one). Without one that comparison is skipped and the summary says so.
+.PHONY: deploy-check
+deploy-check: install
+	$(BIN)/python -m pytest tests/deploy -rs $(ARGS)
