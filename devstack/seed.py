@@ -168,7 +168,9 @@ async def seed_demo(*, ingest_target: str, supervisor_target: str, secret: str, 
             rpc="supervisor UpsertUser",
             noun="users",
             method=supervisor.UpsertUser,
-            requests=[supervisor_pb2.UpsertUserRequest(user=user) for user in DEMO_USERS],
+            requests=[
+                supervisor_pb2.UpsertUserRequest(user=user, password=settings.demo_user_password) for user in DEMO_USERS
+            ],
             metadata=metadata,
         )
     return report

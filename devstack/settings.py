@@ -33,6 +33,10 @@ class DevSettings(CommonSettings):
     demo_gupshup_token: str = Field(
         "dev-gupshup-token", validation_alias=AliasChoices("V360_DEMO_GUPSHUP_TOKEN"), repr=False
     )
+    # Password of the demo tenant's seeded users (dev only), for POST .../auth/login.
+    demo_user_password: str = Field(
+        "vertice360-dev", min_length=10, validation_alias=AliasChoices("V360_DEMO_USER_PASSWORD"), repr=False
+    )
 
     def external_database_url(self) -> str | None:
         """DATABASE_URL when the environment sets it, else None (use the embedded Postgres)."""

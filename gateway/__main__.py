@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from libs.common.logging import configure_logging
+from libs.common.telemetry import configure_telemetry
 
 
 def main() -> int:
@@ -20,6 +21,7 @@ def main() -> int:
         print(f"gateway: bad settings:\n{exc}", file=sys.stderr)
         return 2
     configure_logging("gateway", level=settings.log_level, fmt=settings.log_format)
+    configure_telemetry("gateway", settings)
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,

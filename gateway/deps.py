@@ -80,5 +80,6 @@ async def require_json(request: Request) -> None:
 
 
 AgentCaller = Annotated[Caller, Depends(require_role(Role.AGENT))]
+AdminCaller = Annotated[Caller, Depends(require_role(Role.ADMIN))]
 BackendsDep = Annotated[Backends, Depends(get_backends)]
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from opentelemetry.trace import Span
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
@@ -14,10 +15,12 @@ from gateway.backends import Backends
 from gateway.errors import install_error_handlers
 from gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
 from gateway.ratelimit import RateLimitMiddleware
-from gateway.routes import DEMO_PREFIX, dashboard, health, ingest, supervisor, visits, webhooks
+from gateway.routes import DEMO_PREFIX, auth, dashboard, health, ingest, supervisor, visits, webhooks
 from gateway.settings import GatewaySettings
 from gateway.webhooks.tenants import TenantDirectory
 from libs.common.db import libpq_url
+from libs.common.metrics import track_pool
+from libs.common.telemetry import configure_telemetry, instrument_app, untraced
 from vertice360.ingest.v1 import ingest_pb2
 
 
@@ -40,6 +43,29 @@ def _readiness_pool(settings: GatewaySettings) -> AsyncConnectionPool:
     )
 
 
+def _hide_raw_url(span: Span, scope: dict[str, Any]) -> None:
+    # A raw path or query can hold a secret (a Gupshup callback token, Meta's verify token): the server
+    # span keeps the route template only, like the access log.
+    if not span.is_recording():
+        return
+    recorded = getattr(span, "attributes", None) or {}
+    # Set by the FastAPI instrumentor from the matched route; unmatched paths keep nothing.
+    template = str(recorded.get("http.route", ""))
+    raw = ("http.target", "http.url", "url.path", "url.full")
+    span.set_attributes({key: template for key in raw if key in recorded})
+    if "url.query" in recorded:
+        span.set_attribute("url.query", "")
+
+
+def _untraced(check: health.ReadyCheck) -> health.ReadyCheck:
+    # Probes come every few seconds and /readyz has no span: its SELECT 1 and PING would each start a trace.
+    async def run() -> None:
+        with untraced():
+            await check()
+
+    return run
+
+
 def _tenant_directory(settings: GatewaySettings, backends: Backends) -> TenantDirectory:
     async def fetch() -> Iterable[ingest_pb2.Tenant]:
         reply = await backends.ingest.ListTenants(ingest_pb2.ListTenantsRequest(), **backends.as_system())
@@ -51,6 +77,8 @@ def _tenant_directory(settings: GatewaySettings, backends: Backends) -> TenantDi
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """Builds the gateway; connections open when the app starts and close when it stops."""
     settings = settings or GatewaySettings()
+    # Before any channel or pool exists; a no-op when the process already did it at start.
+    configure_telemetry("gateway", settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,17 +89,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             socket_timeout=settings.ready_check_timeout_seconds,
         )
         pool = _readiness_pool(settings)
+        track_pool(pool)
         await pool.open(wait=False)
         app.state.backends = backends
         app.state.redis = redis
         app.state.db_pool = pool
         app.state.tenants = _tenant_directory(settings, backends)
         timeout = settings.ready_check_timeout_seconds
-        app.state.ready_checks = {
+        checks = {
             "postgres": health.postgres_check(pool, timeout=timeout),
             "redis": health.redis_check(redis),
             **{target.name: health.service_check(target, timeout=timeout) for target in backends.health},
         }
+        app.state.ready_checks = {name: _untraced(check) for name, check in checks.items()}
         try:
             yield
         finally:
@@ -98,6 +128,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         window_seconds=settings.rate_limit_window_seconds,
     )
     app.add_middleware(MetricsMiddleware)
-    for module in (health, dashboard, ingest, visits, supervisor, webhooks):
+    for module in (health, auth, dashboard, ingest, visits, supervisor, webhooks):
         app.include_router(module.router)
+    # Outermost: one server span per request, named by route template; probes and scrapes are not traced.
+    instrument_app(app, settings, excluded_urls="/healthz,/readyz,/metrics", server_request_hook=_hide_raw_url)
     return app

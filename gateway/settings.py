@@ -28,3 +28,7 @@ class GatewaySettings(CommonSettings):
     rate_limit_per_ip: int = Field(1200, ge=1, validation_alias=AliasChoices("RATE_LIMIT_PER_IP"))
     rate_limit_per_tenant: int = Field(6000, ge=1, validation_alias=AliasChoices("RATE_LIMIT_PER_TENANT"))
     rate_limit_window_seconds: int = Field(60, ge=1, validation_alias=AliasChoices("RATE_LIMIT_WINDOW_SECONDS"))
+    # Lifetime of the bearer tokens the login endpoint issues.
+    login_token_ttl_seconds: int = Field(
+        12 * 3600, ge=60, le=7 * 24 * 3600, validation_alias=AliasChoices("LOGIN_TOKEN_TTL_SECONDS")
+    )

@@ -10,11 +10,13 @@ from typing import Annotated, TypeVar
 import grpc
 from fastapi import APIRouter, Path, Query
 
-from gateway.deps import AgentCaller, BackendsDep
+from gateway.deps import AdminCaller, AgentCaller, BackendsDep
 from gateway.routes import DEMO_PREFIX
 from gateway.schemas.dashboard import (
     BootstrapOut,
     DashboardOut,
+    DeadLetterOut,
+    DeadLettersOut,
     EventOut,
     MarketingAssetOut,
     MessageOut,
@@ -128,3 +130,20 @@ async def ticket_detail(
     if outbound is not None:
         result.outbound_messages = [OutboundOut.from_proto(message) for message in outbound.messages]
     return result
+
+
+@router.get("/dead_letters", response_model=DeadLettersOut)
+async def dead_letters(
+    caller: AdminCaller,
+    backends: BackendsDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str, Query(max_length=512, description="`next_cursor` of the previous page.")] = "",
+) -> DeadLettersOut:
+    """Webhook payloads of the caller's tenant that could not be stored, newest first (admins)."""
+    reply = await backends.ingest.ListDeadLetters(
+        ingest_pb2.ListDeadLettersRequest(page_size=limit, page_token=cursor), **caller.options()
+    )
+    return DeadLettersOut(
+        dead_letters=[DeadLetterOut.from_proto(d) for d in reply.dead_letters],
+        next_cursor=reply.next_page_token or None,
+    )

@@ -285,3 +285,29 @@ class TicketDetailOut(BaseModel):
     # Left out while the owning service does not implement the call yet.
     visits: VisitsOut | None = None
     outbound_messages: list[OutboundOut] | None = None
+
+
+class DeadLetterOut(BaseModel):
+    """A webhook payload that could not be routed or read, kept with the reason."""
+
+    id: str
+    source: str
+    reason: str
+    payload: str
+    received_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, dead_letter: ingest_pb2.DeadLetter) -> DeadLetterOut:
+        """From ingest's DeadLetter."""
+        return cls(
+            id=dead_letter.id,
+            source=dead_letter.source,
+            reason=dead_letter.reason,
+            payload=dead_letter.payload,
+            received_at=when(dead_letter, "received_at"),
+        )
+
+
+class DeadLettersOut(BaseModel):
+    dead_letters: list[DeadLetterOut]
+    next_cursor: str | None

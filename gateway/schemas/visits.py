@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from gateway.schemas.dashboard import VisitConfirmationOut, VisitProposalOut
+
+# Visits are booked for real dates: outside this range a time is a mistake (and far ends of the
+# calendar overflow once moved to UTC).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _bookable(value: datetime) -> datetime:
+    try:
+        in_utc = value.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValueError("starts_at is out of range") from exc
+    if not EARLIEST <= in_utc < LATEST:
+        raise ValueError("starts_at must be between 2000-01-01 and 2100-01-01")
+    return value
 
 
 class ProposeIn(BaseModel):
@@ -16,6 +32,8 @@ class ProposeIn(BaseModel):
     # With a time zone, e.g. "2030-05-02T15:00:00-03:00".
     starts_at: AwareDatetime
     duration_minutes: int = Field(60, ge=15, le=480)
+
+    _starts_at_bookable = field_validator("starts_at")(_bookable)
     # Defaults to the caller.
     agent_user_id: str | None = Field(None, min_length=1, max_length=64)
     message_to_lead: str | None = Field(None, max_length=1024)
@@ -42,6 +60,8 @@ class RescheduleIn(BaseModel):
     starts_at: AwareDatetime
     # Keeps the old duration when omitted.
     duration_minutes: int | None = Field(None, ge=15, le=480)
+
+    _starts_at_bookable = field_validator("starts_at")(_bookable)
     message_to_lead: str | None = Field(None, max_length=1024)
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
+import hmac
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -85,3 +89,25 @@ def bearer(authorization: str | None) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("authorization must be 'Bearer <token>'")
     return token.strip()
+
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash of `password`, self-describing for later checks."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+
+
+def check_password(password: str, stored: str | None) -> bool:
+    """Whether `password` matches `stored` (constant time; a missing hash still costs one scrypt)."""
+    scheme, _, rest = (stored or "").partition("$")
+    salt_b64, _, digest_b64 = rest.partition("$")
+    try:
+        salt, expected = base64.b64decode(salt_b64, validate=True), base64.b64decode(digest_b64, validate=True)
+    except ValueError:
+        salt, expected = b"\0" * 16, b""
+    digest = hashlib.scrypt(password.encode(), salt=salt or b"\0" * 16, dklen=32, **_SCRYPT)
+    return scheme == "scrypt" and bool(expected) and hmac.compare_digest(digest, expected)

@@ -11,11 +11,20 @@ from psycopg_pool import AsyncConnectionPool
 from libs.common.settings import CommonSettings
 
 
+def _statement(text: str) -> str:
+    # The leading "--" lines document the file; without them the statement starts with its verb,
+    # which is what tracing names SQL spans by.
+    lines = text.strip().splitlines()
+    while lines and lines[0].lstrip().startswith("--"):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
 class Queries:
     """Every `sql/<name>.sql` of a package, one statement a file, as attributes by file name."""
 
     def __init__(self, folder: Path) -> None:
-        self._sql = {path.stem: path.read_text().strip() for path in sorted(folder.glob("*.sql"))}
+        self._sql = {path.stem: _statement(path.read_text()) for path in sorted(folder.glob("*.sql"))}
         if not self._sql:
             raise FileNotFoundError(f"no .sql files in {folder}")
 

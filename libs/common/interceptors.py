@@ -1,4 +1,4 @@
-"""Server interceptors: caller authentication, deadlines, the one domain-error mapping, RPC metrics."""
+"""Server interceptors: caller authentication, deadlines, the one domain-error mapping, RPC metrics, log context."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import grpc
 import psycopg
 import psycopg_pool
+from opentelemetry import trace
 
 from libs.common.auth import bearer, verify_token
 from libs.common.context import reset_principal, set_principal
@@ -33,6 +34,19 @@ def _wrap_unary(handler: grpc.RpcMethodHandler | None, wrap: Callable[[Handler],
         request_deserializer=handler.request_deserializer,
         response_serializer=handler.response_serializer,
     )
+
+
+def _log_fields(tenant: str, rpc: str, request: Any) -> dict[str, str]:
+    """Who and what the RPC is about, for every log line it writes (and its server span, when recorded)."""
+    fields = {"tenant": tenant, "rpc": rpc}
+    # Ticket ids are ours (UUIDs), never phones; bounded in case a caller sends anything.
+    ticket_id = str(getattr(request, "ticket_id", ""))[:64]
+    if ticket_id:
+        fields["ticket_id"] = ticket_id
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.set_attributes({f"v360.{key}": value for key, value in fields.items() if key != "rpc"})
+    return fields
 
 
 def _split(method: str) -> tuple[str, str]:
@@ -68,7 +82,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                     metadata = dict(context.invocation_metadata() or ())
                     principal = verify_token(self._secret, bearer(metadata.get("authorization")))
                     token = set_principal(principal)
-                    ctx_token = log_context.set({"tenant": principal.tenant, "rpc": name})
+                    ctx_token = log_context.set(_log_fields(principal.tenant, name, request))
                     remaining = context.time_remaining()
                     budget = self._default_deadline if remaining is None else max(remaining, 0.0)
                     async with asyncio.timeout(budget):

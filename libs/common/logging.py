@@ -1,4 +1,4 @@
-"""JSON log lines with service, trace and tenant; phone numbers masked, secrets never printed."""
+"""JSON log lines with service, trace and span ids, tenant and ticket; phone numbers masked, secrets never printed."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import re
 import sys
 import time
 from contextvars import ContextVar
+
+from opentelemetry import trace
 
 _PHONE = re.compile(r"\+?\d[\d\s-]{7,}\d")
 log_context: ContextVar[dict[str, str] | None] = ContextVar("log_context", default=None)
@@ -39,6 +41,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": mask_phone(record.getMessage()),
         }
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            entry["trace_id"] = format(span.trace_id, "032x")
+            entry["span_id"] = format(span.span_id, "016x")
         entry.update(log_context.get() or {})
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):

@@ -37,12 +37,14 @@ async def run_server(
 ) -> None:
     """Serves until SIGTERM/SIGINT (or until `stop` is set, when given), then drains in-flight RPCs.
 
-    `ready` is called with the bound port once the server is SERVING.
+    `ready` is called with the bound port once the server is SERVING. Tracing is installed by
+    `configure_telemetry` before this runs: the instrumentor adds its server interceptor ahead of ours.
     """
     server = grpc.aio.server(
         interceptors=[
             ServiceInterceptor(
-                auth_secret=settings.auth_secret, default_deadline_seconds=settings.default_deadline_seconds
+                auth_secret=settings.auth_secret,
+                default_deadline_seconds=settings.default_deadline_seconds,
             )
         ],
         options=SERVER_OPTIONS,
@@ -60,7 +62,7 @@ async def run_server(
     await server.start()
     for name in ("", *service_names):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    serve_metrics(settings.metrics_host, settings.metrics_port)
+    stop_metrics = serve_metrics(settings.metrics_host, settings.metrics_port)
     log.info("serving %s on %s", ",".join(service_names), settings.grpc_listen)
 
     if ready is not None:
@@ -76,6 +78,7 @@ async def run_server(
     log.info("shutting down (grace %.1fs)", settings.shutdown_grace_seconds)
     await health_servicer.enter_graceful_shutdown()
     await server.stop(settings.shutdown_grace_seconds)
+    await asyncio.to_thread(stop_metrics)
     for task in (serving, stopping):
         task.cancel()
     for sig in signals:

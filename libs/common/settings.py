@@ -5,11 +5,53 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+TRACE_EXPORTERS = ("none", "console", "otlp")
 
-class CommonSettings(BaseSettings):
-    """Settings every process reads: database, Redis, the token secret, logging."""
+
+class TelemetrySettings(BaseSettings):
+    """The standard `OTEL_*` variables this code reads; the SDK reads the rest itself (sampler, headers, batching)."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    otel_sdk_disabled: bool = Field(False, validation_alias=AliasChoices("OTEL_SDK_DISABLED"))
+    # Comma-separated: none, console, otlp. Empty: otlp when an endpoint is set, else none.
+    otel_traces_exporter: str = Field("", validation_alias=AliasChoices("OTEL_TRACES_EXPORTER"))
+    otel_exporter_otlp_endpoint: str = Field(
+        "", validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    otel_exporter_otlp_protocol: str = Field(
+        "grpc", validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
+    )
+
+    @field_validator("otel_traces_exporter")
+    @classmethod
+    def _known_exporters(cls, value: str) -> str:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = sorted(set(names) - set(TRACE_EXPORTERS))
+        if unknown:
+            raise ValueError(f"OTEL_TRACES_EXPORTER: unknown exporter {', '.join(unknown)} (none, console, otlp)")
+        return ",".join(names)
+
+    @field_validator("otel_exporter_otlp_protocol")
+    @classmethod
+    def _grpc_only(cls, value: str) -> str:
+        # Only the OTLP/gRPC exporter is installed; http/protobuf would silently send nothing.
+        if value not in {"", "grpc"}:
+            raise ValueError("OTEL_EXPORTER_OTLP_PROTOCOL must be grpc (the only OTLP exporter installed)")
+        return value or "grpc"
+
+    @property
+    def trace_exporters(self) -> tuple[str, ...]:
+        """The span exporters to run: as listed, or otlp when only an endpoint is set; none means none."""
+        if self.otel_sdk_disabled:
+            return ()
+        if self.otel_traces_exporter:
+            return tuple(name for name in self.otel_traces_exporter.split(",") if name != "none")
+        return ("otlp",) if self.otel_exporter_otlp_endpoint else ()
+
+
+class CommonSettings(TelemetrySettings):
+    """Settings every process reads: database, Redis, the token secret, logging, telemetry."""
 
     database_url: str = Field(
         "postgresql://postgres@127.0.0.1:5432/postgres", validation_alias=AliasChoices("DATABASE_URL")

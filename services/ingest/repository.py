@@ -211,13 +211,16 @@ class Repository:
             assert row is not None
             return row[0]
 
-    async def list_dead_letters(self, *, limit: int, before: tuple[datetime, uuid.UUID] | None) -> list[DeadLetter]:
-        """Dead letters, newest first, before the given position."""
+    async def list_dead_letters(
+        self, *, tenant: str | None, limit: int, before: tuple[datetime, uuid.UUID] | None
+    ) -> list[DeadLetter]:
+        """Dead letters (of one tenant, or every tenant's for None), newest first, before the given position."""
         async with self.pool.connection() as conn:
             cur = conn.cursor(row_factory=class_row(DeadLetter))
             await cur.execute(
                 SQL.list_dead_letters,
                 {
+                    "tenant": tenant,
                     "limit": limit,
                     "before_at": before[0] if before else None,
                     "before_id": before[1] if before else None,

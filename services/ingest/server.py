@@ -1,4 +1,4 @@
-"""Lifecycle of the ingest process: pool, Redis, servicer, gRPC server."""
+"""Lifecycle of the ingest process: telemetry, pool, servicer, gRPC server; its message counters."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 from libs.common.clients import ServiceTokens, channel
 from libs.common.db import make_pool
+from libs.common.metrics import track_pool
 from libs.common.server import run_server
+from libs.common.telemetry import configure_telemetry
 from services.ingest.repository import Repository
 from services.ingest.service import IngestService
 from services.ingest.servicer import IngestServicer
@@ -23,7 +25,9 @@ async def serve(
     settings: IngestSettings, *, stop: asyncio.Event | None = None, ready: Callable[[int], None] | None = None
 ) -> None:
     """Runs the ingest service until SIGTERM (or `stop`)."""
+    configure_telemetry(settings.service_name, settings)
     pool = make_pool(settings, name="ingest")
+    track_pool(pool)
     await pool.open(wait=True)
     visits_channel = channel(settings.visits_target, retry_services=[VISITS])
     try:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import grpc
 import psycopg.errors
+from prometheus_client import Counter
 
 from libs.common.auth import SYSTEM_TENANT, Principal, Role
 from libs.common.clients import ServiceTokens
@@ -40,6 +41,15 @@ from services.ingest.settings import IngestSettings
 from vertice360.visits.v1 import visits_pb2, visits_pb2_grpc
 
 log = logging.getLogger(__name__)
+INGESTED = Counter(
+    "v360_ingest_messages_total",
+    "Inbound messages stored (first deliveries), by provider and type.",
+    ["provider", "type"],
+)
+DUPLICATES = Counter(
+    "v360_ingest_duplicates_total", "Redelivered inbound messages dropped as already stored, by provider.", ["provider"]
+)
+DEAD_LETTERS = Counter("v360_ingest_dead_letters_total", "Payloads kept as dead letters, by source.", ["source"])
 # Reply-button ids the visits service mints (see services/visits/models.py).
 VISITS_REPLY_PREFIX = "v360v:"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -222,6 +232,10 @@ class IngestService:
             tenant=tenant.slug, phone_e164=phone, message=message, snippet=snippet(message.text)
         )
         stored = Stored(phone_e164=phone, **row)
+        if stored.duplicate:
+            DUPLICATES.labels(message.channel).inc()
+        else:
+            INGESTED.labels(message.channel, message.type).inc()
         if message.reply_id.startswith(VISITS_REPLY_PREFIX):
             # Also for a redelivered duplicate: the hand-off is idempotent, and a provider retry
             # after a failed hand-off must get another chance at it.
@@ -248,17 +262,21 @@ class IngestService:
         _require_system(principal)
         if not source or not reason:
             raise InvalidArgument("source and reason are required", field="source" if not source else "reason")
-        return await self.repository.record_dead_letter(
+        dead_letter_id = await self.repository.record_dead_letter(
             tenant=tenant or None, source=source[:64], reason=reason[:500], payload=payload
         )
+        # Sources are the gateway's provider names; anything else is folded so labels stay few.
+        DEAD_LETTERS.labels(source if source in CHANNELS else "other").inc()
+        return dead_letter_id
 
     async def list_dead_letters(
         self, *, principal: Principal, page_size: int, page_token: str
     ) -> tuple[list[DeadLetter], str]:
-        """Dead letters newest first (system callers only)."""
-        _require_system(principal)
+        """Dead letters newest first: every tenant's for system callers, the own tenant's for its admins."""
+        principal.require(Role.ADMIN)
+        tenant = None if principal.tenant == SYSTEM_TENANT and principal.role == Role.SERVICE else principal.tenant
         limit = min(page_size or DEFAULT_PAGE, MAX_PAGE)
-        rows = await self.repository.list_dead_letters(limit=limit, before=decode_cursor(page_token))
+        rows = await self.repository.list_dead_letters(tenant=tenant, limit=limit, before=decode_cursor(page_token))
         token = encode_cursor(rows[-1].received_at, rows[-1].id) if len(rows) == limit else ""
         return rows, token
 

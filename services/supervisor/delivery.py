@@ -20,9 +20,10 @@ from collections.abc import Callable
 
 import psycopg
 import psycopg_pool
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from libs.common.errors import DomainError, FailedPrecondition, InvalidArgument
+from libs.common.telemetry import continued_trace, untraced
 from services.supervisor.ingest import IngestClient
 from services.supervisor.models import Job, ProviderAccount
 from services.supervisor.providers import Outgoing, Provider, Providers, SendError
@@ -36,6 +37,14 @@ DELIVERIES = Counter(
     "Provider send attempts by provider and outcome (sent, retry, failed, circuit_open).",
     ["provider", "outcome"],
 )
+# Every replica reports the same table: aggregate with max(), not sum().
+JOB_BACKLOG = Gauge("v360_supervisor_delivery_backlog", "Open delivery jobs, by kind (append, send).", ["kind"])
+JOB_OLDEST = Gauge(
+    "v360_supervisor_delivery_oldest_seconds", "Age in seconds of the oldest open delivery job, by kind.", ["kind"]
+)
+JOB_KINDS = ("append", "send")
+# The backlog is one query over the open jobs: every few seconds is plenty for a gauge.
+BACKLOG_EVERY_SECONDS = 5.0
 
 
 def backoff_seconds(
@@ -128,6 +137,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
         self._breakers: dict[tuple[str, str, str], CircuitBreaker] = {}
+        self._next_measure = 0.0
 
     def wake(self) -> None:
         """Look for due jobs now (a reply was just stored)."""
@@ -139,7 +149,10 @@ class DeliveryWorker:
         try:
             while not stop.is_set():
                 self._wake.clear()
-                await self._claim_and_start()
+                # Polling makes no spans; each job's work joins the trace it was queued in (see _process).
+                with untraced():
+                    await self._measure_backlog()
+                    await self._claim_and_start()
                 waking = asyncio.ensure_future(self._wake.wait())
                 await asyncio.wait(
                     {stopping, waking, *self._running},
@@ -181,12 +194,30 @@ class DeliveryWorker:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*pending, return_exceptions=True)
 
+    async def _measure_backlog(self) -> None:
+        now = time.monotonic()
+        if now < self._next_measure:
+            return
+        self._next_measure = now + BACKLOG_EVERY_SECONDS
+        try:
+            backlog = await self.repository.delivery_backlog()
+        except Exception as exc:
+            log.warning("could not measure the delivery backlog: %s", type(exc).__name__)
+            return
+        for kind in JOB_KINDS:
+            count, oldest_seconds = backlog.get(kind, (0, 0.0))
+            JOB_BACKLOG.labels(kind).set(count)
+            JOB_OLDEST.labels(kind).set(oldest_seconds)
+
     async def _process(self, job: Job) -> None:
         try:
-            if job.kind == "append":
-                await self._append(job)
-            else:
-                await self._send(job)
+            # Its own task: the provider call, the ingest append and the bookkeeping continue the
+            # trace of the SendReply that queued the job.
+            with continued_trace(job.trace_context):
+                if job.kind == "append":
+                    await self._append(job)
+                else:
+                    await self._send(job)
         except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
             # The outcome could not be written; the lease runs out and the job is tried again.
             log.warning("delivery job %s: database error %s", job.id, type(exc).__name__)

@@ -139,6 +139,8 @@ class Job:
     buttons: list[dict[str, str]] | None
     status: str
     provider_message_id: str | None
+    # W3C headers of the SendReply that queued the job: the worker continues its trace.
+    trace_context: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,23 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from psycopg.rows import class_row
+from prometheus_client import Counter
+from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from libs.common.db import Queries
+from libs.common.telemetry import trace_carrier
 from services.supervisor.models import Draft, Job, Outbound, ProviderAccount, StatusUpdate, User
 
 SQL = Queries(Path(__file__).parent / "sql")
+
+# Counted where both paths meet (provider webhooks through the RPC, the sandbox directly); repeats not counted.
+DELIVERY_STATUSES = Counter(
+    "v360_supervisor_delivery_statuses_total",
+    "Delivery statuses recorded (each first report), by provider and status.",
+    ["provider", "status"],
+)
 
 
 def _json(value: Any) -> Jsonb | None:
@@ -26,16 +35,37 @@ class Repository:
     def __init__(self, pool: AsyncConnectionPool) -> None:
         self.pool = pool
 
-    async def upsert_user(self, *, tenant: str, name: str, email: str, role: str, active: bool) -> User:
-        """Creates or updates a user by (tenant, email)."""
+    async def upsert_user(
+        self, *, tenant: str, name: str, email: str, role: str, active: bool, password_hash: str | None
+    ) -> User:
+        """Creates or updates a user by (tenant, email); a None hash keeps the current password."""
         async with self.pool.connection() as conn:
             cur = conn.cursor(row_factory=class_row(User))
             await cur.execute(
-                SQL.upsert_user, {"tenant": tenant, "name": name, "email": email, "role": role, "active": active}
+                SQL.upsert_user,
+                {
+                    "tenant": tenant,
+                    "name": name,
+                    "email": email,
+                    "role": role,
+                    "active": active,
+                    "password_hash": password_hash,
+                },
             )
             row = await cur.fetchone()
             assert row is not None
             return row
+
+    async def login(self, *, tenant: str, email: str) -> tuple[User, str | None] | None:
+        """The user with this email and its password hash."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(SQL.get_login, {"tenant": tenant, "email": email})
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        password_hash = row.pop("password_hash")
+        return User(**row), password_hash
 
     async def list_users(self, *, tenant: str, include_inactive: bool) -> list[User]:
         """The tenant's users, supervisors first."""
@@ -77,7 +107,7 @@ class Repository:
     async def record_statuses(self, *, tenant: str, statuses: list[StatusUpdate]) -> int:
         """Keeps each status once, then moves the messages they name forward; returns how many were new."""
         async with self.pool.connection() as conn:
-            recorded = 0
+            new: list[StatusUpdate] = []
             async with conn.transaction():
                 for update in statuses:
                     cur = await conn.execute(
@@ -93,7 +123,11 @@ class Repository:
                             "raw": _json(update.raw),
                         },
                     )
-                    recorded += cur.rowcount
+                    if cur.rowcount:
+                        new.append(update)
+            recorded = len(new)
+            for update in new:
+                DELIVERY_STATUSES.labels(update.provider, update.status).inc()
             # After the commit: see apply_delivery_statuses.sql for why the order matters.
             for provider, provider_message_id in dict.fromkeys((u.provider, u.provider_message_id) for u in statuses):
                 await conn.execute(
@@ -146,6 +180,8 @@ class Repository:
             "claim": claim,
             "lease_seconds": lease_seconds,
             "max_attempts": max_attempts,
+            # The delivery worker continues this request's trace.
+            "trace_context": Jsonb(trace_carrier()),
         }
         async with self.pool.connection() as conn:
             cur = conn.cursor(row_factory=class_row(Outbound))
@@ -180,6 +216,12 @@ class Repository:
             cur = conn.cursor(row_factory=class_row(Job))
             await cur.execute(SQL.claim_delivery_jobs, params)
             return await cur.fetchall()
+
+    async def delivery_backlog(self) -> dict[str, tuple[int, float]]:
+        """Open jobs by kind (append, send): how many, and the age of the oldest in seconds."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(SQL.delivery_backlog)
+            return {str(kind): (int(count), float(oldest)) for kind, count, oldest in await cur.fetchall()}
 
     async def record_appended(self, *, outbound_id: uuid.UUID, message_id: uuid.UUID) -> None:
         """Notes the ingest message of a reply and closes its append job."""

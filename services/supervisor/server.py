@@ -1,4 +1,4 @@
-"""Lifecycle of the supervisor process: pool, ingest channel, HTTP client, delivery worker, gRPC server."""
+"""Lifecycle of the supervisor process: telemetry, pool, ingest channel, HTTP client, delivery worker, gRPC server."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import httpx
 
 from libs.common.clients import ServiceTokens
 from libs.common.db import make_pool
+from libs.common.metrics import track_pool
 from libs.common.server import run_server
+from libs.common.telemetry import configure_telemetry
 from services.supervisor.delivery import DeliveryWorker
 from services.supervisor.ingest import IngestClient
 from services.supervisor.models import StatusUpdate
@@ -29,7 +31,9 @@ async def serve(
     settings: SupervisorSettings, *, stop: asyncio.Event | None = None, ready: Callable[[int], None] | None = None
 ) -> None:
     """Runs the supervisor service and its delivery worker until SIGTERM (or `stop`)."""
+    configure_telemetry(settings.service_name, settings)
     pool = make_pool(settings, name="supervisor")
+    track_pool(pool)
     await pool.open(wait=True)
     repository = Repository(pool)
     ingest = IngestClient(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from libs.common.auth import Principal, Role
+from libs.common.auth import Principal, Role, check_password, hash_password
 from libs.common.errors import (
     Conflict,
     DomainError,
@@ -20,6 +20,7 @@ from libs.common.errors import (
     NotFound,
     PermissionDenied,
     Refused,
+    Unauthenticated,
 )
 from services.supervisor.delivery import backoff_seconds
 from services.supervisor.ingest import IngestClient
@@ -40,6 +41,8 @@ from services.supervisor.settings import SupervisorSettings
 
 log = logging.getLogger(__name__)
 
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_STATUSES = 1000
 MAX_TEXT = 4096
@@ -149,9 +152,13 @@ class SupervisorService:
         self.ingest = ingest
         self._wake = wake
 
-    async def upsert_user(self, *, principal: Principal, name: str, email: str, role: str, active: bool) -> User:
+    async def upsert_user(
+        self, *, principal: Principal, name: str, email: str, role: str, active: bool, password: str = ""
+    ) -> User:
         """Creates or updates a user of the caller's tenant (admins and services)."""
         principal.require(Role.ADMIN)
+        if password and not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+            raise InvalidArgument(f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters", field="password")
         if not name.strip():
             raise InvalidArgument("name is required", field="name")
         if not EMAIL.match(email):
@@ -159,8 +166,23 @@ class SupervisorService:
         if role not in ROLES:
             raise InvalidArgument(f"role must be one of {', '.join(ROLES)}", field="role")
         return await self.repository.upsert_user(
-            tenant=principal.tenant, name=name.strip(), email=email.strip().lower(), role=role, active=active
+            tenant=principal.tenant,
+            name=name.strip(),
+            email=email.strip().lower(),
+            role=role,
+            active=active,
+            password_hash=hash_password(password) if password else None,
         )
+
+    async def authenticate(self, *, principal: Principal, email: str, password: str) -> User:
+        """The active user with this email and password (service callers only); one answer for every miss."""
+        principal.require(Role.SERVICE)
+        found = await self.repository.login(tenant=principal.tenant, email=email.strip().lower())
+        user, stored = found if found else (None, None)
+        # check_password runs for unknown emails too, so timing doesn't tell which emails exist.
+        if not check_password(password[:MAX_PASSWORD], stored) or user is None or not user.active:
+            raise Unauthenticated("email or password is wrong")
+        return user
 
     async def list_users(self, *, principal: Principal, include_inactive: bool) -> list[User]:
         """The caller's team."""

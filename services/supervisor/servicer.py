@@ -65,9 +65,20 @@ class SupervisorServicer(supervisor_pb2_grpc.SupervisorServiceServicer):
     async def UpsertUser(self, request: pb.UpsertUserRequest, context: grpc.aio.ServicerContext) -> Any:
         u = request.user
         user = await self.service.upsert_user(
-            principal=current_principal(), name=u.name, email=u.email, role=ROLES.get(u.role, ""), active=u.active
+            principal=current_principal(),
+            name=u.name,
+            email=u.email,
+            role=ROLES.get(u.role, ""),
+            active=u.active,
+            password=request.password,
         )
         return pb.UpsertUserResponse(user=user_pb(user), created=user.created)
+
+    async def Authenticate(self, request: pb.AuthenticateRequest, context: grpc.aio.ServicerContext) -> Any:
+        user = await self.service.authenticate(
+            principal=current_principal(), email=request.email, password=request.password
+        )
+        return pb.AuthenticateResponse(user=user_pb(user))
 
     async def ListUsers(self, request: pb.ListUsersRequest, context: grpc.aio.ServicerContext) -> Any:
         users = await self.service.list_users(principal=current_principal(), include_inactive=request.include_inactive)

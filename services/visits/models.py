@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,8 @@ STAGE_AFTER_CANCEL = "En conversación"
 MIN_DURATION_MINUTES = 15
 MAX_DURATION_MINUTES = 8 * 60
 DEFAULT_DURATION_MINUTES = 60
+# Nobody books a property visit further out; a later time is a typo (and far dates overflow).
+MAX_DAYS_AHEAD = 366
 # Reply-button ids: prefix, action, the proposal's random token.
 REPLY_PREFIX = "v360v"
 REPLY_CONFIRM = "c"
@@ -66,6 +68,8 @@ class OutboxRow:
     kind: str
     payload: dict[str, Any]
     attempts: int
+    # W3C headers of the request that wrote the row: the relay continues its trace.
+    trace_context: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

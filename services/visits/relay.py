@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import grpc
 from google.protobuf import struct_pb2, timestamp_pb2
+from prometheus_client import Gauge
+from psycopg import AsyncConnection
 
 from libs.common.clients import ServiceTokens
-from services.visits.models import OutboxRow
+from libs.common.telemetry import continued_trace, untraced
+from services.visits.models import ACTIVE, OutboxRow
 from services.visits.repository import Repository
 from vertice360.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from vertice360.supervisor.v1 import supervisor_pb2, supervisor_pb2_grpc
@@ -30,6 +36,12 @@ RETRYABLE = {
 }
 MAX_BACKOFF_SECONDS = 5.0
 BATCH = 50
+# The backlog is one query over the whole table: every few seconds is plenty for a gauge.
+BACKLOG_EVERY_SECONDS = 5.0
+
+# Every replica reports the same table: aggregate with max(), not sum().
+BACKLOG = Gauge("v360_visits_outbox_backlog", "Outbox rows waiting to be relayed.")
+OLDEST = Gauge("v360_visits_outbox_oldest_seconds", "Age in seconds of the oldest outbox row waiting to be relayed.")
 
 
 def backoff(attempts: int) -> float:
@@ -57,6 +69,7 @@ class OutboxRelay:
         self.rpc_timeout = rpc_timeout
         self.poll_seconds = poll_seconds
         self.wake = asyncio.Event()
+        self._next_measure = 0.0
 
     async def flush(self, ids: Sequence[int]) -> None:
         """Tries to relay the given rows now, so the next read already shows them; failures wait for the loop."""
@@ -73,26 +86,57 @@ class OutboxRelay:
         async with self.repository.transaction() as conn:
             rows = await self.repository.claim_outbox(conn, limit=BATCH, ids=ids)
             for row in rows:
-                try:
-                    await self._send(row)
-                except grpc.aio.AioRpcError as exc:
-                    error = f"{exc.code().name}: {exc.details()}"
-                    if exc.code() in RETRYABLE:
-                        await self.repository.retry_outbox(
-                            conn, row_id=row.id, error=error, delay_seconds=backoff(row.attempts)
-                        )
-                    else:
-                        log.error("outbox row %s (%s) refused for good: %s", row.id, row.kind, error)
-                        await self.repository.finish_outbox(conn, row_id=row.id, status="failed", error=error)
-                else:
-                    await self.repository.finish_outbox(conn, row_id=row.id, status="done")
+                # The call (and the row's bookkeeping) continues the trace of the request that wrote the row.
+                with continued_trace(row.trace_context):
+                    await self._relay(conn, row)
             return len(rows)
+
+    async def _relay(self, conn: AsyncConnection[Any], row: OutboxRow) -> None:
+        try:
+            await self._send(row)
+        except grpc.aio.AioRpcError as exc:
+            error = f"{exc.code().name}: {exc.details()}"
+            if exc.code() in RETRYABLE:
+                delay = backoff(row.attempts)
+                await self.repository.retry_outbox(conn, row_id=row.id, error=error, delay_seconds=delay)
+            else:
+                log.error("outbox row %s (%s) refused for good: %s", row.id, row.kind, error)
+                await self.repository.finish_outbox(conn, row_id=row.id, status="failed", error=error)
+                proposal_id = (row.payload.get("event_payload") or {}).get("proposal_id")
+                if exc.code() == grpc.StatusCode.NOT_FOUND and row.kind == "ticket_update" and proposal_id:
+                    # Stored while ingest was down for a ticket that turned out not to be the tenant's:
+                    # free the agent's slot instead of holding it for a visit nobody can see.
+                    await self.repository.transition(
+                        conn,
+                        tenant=row.tenant,
+                        proposal_id=uuid.UUID(proposal_id),
+                        from_statuses=ACTIVE,
+                        to_status="cancelled",
+                    )
+        else:
+            await self.repository.finish_outbox(conn, row_id=row.id, status="done")
+
+    async def _measure_backlog(self) -> None:
+        now = time.monotonic()
+        if now < self._next_measure:
+            return
+        self._next_measure = now + BACKLOG_EVERY_SECONDS
+        try:
+            pending, oldest_seconds = await self.repository.outbox_backlog()
+        except Exception as exc:
+            log.warning("could not measure the outbox backlog: %s", type(exc).__name__)
+            return
+        BACKLOG.set(pending)
+        OLDEST.set(oldest_seconds)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relays until `stop` is set, polling when idle."""
         while not stop.is_set():
             try:
-                claimed = await self.relay_batch()
+                # Polling makes no spans; each claimed row's work joins its own trace (see relay_batch).
+                with untraced():
+                    await self._measure_backlog()
+                    claimed = await self.relay_batch()
             except Exception:
                 log.exception("relay batch failed")
                 claimed = 0

@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from libs.common.db import Queries
+from libs.common.telemetry import trace_carrier
 from services.visits.models import Change, Confirmation, OutboxRow, Proposal
 
 SQL = Queries(Path(__file__).parent / "sql")
@@ -121,8 +122,9 @@ class Repository:
     async def add_changes(
         self, conn: AsyncConnection[Any], *, tenant: str, ticket_id: uuid.UUID, changes: Sequence[Change]
     ) -> tuple[int, ...]:
-        """Writes the step's changes to the outbox in the step's transaction."""
+        """Writes the step's changes to the outbox in the step's transaction, with the current trace context."""
         ids = []
+        trace_context = Jsonb(trace_carrier())
         for change in changes:
             cur = await conn.execute(
                 SQL.insert_outbox,
@@ -132,6 +134,7 @@ class Repository:
                     "dedupe_key": change.dedupe_key,
                     "kind": change.kind,
                     "payload": Jsonb(change.payload),
+                    "trace_context": trace_context,
                 },
             )
             row = await cur.fetchone()

@@ -1,4 +1,4 @@
-"""Lifecycle of the visits process: pool, channels, outbox relay, gRPC server."""
+"""Lifecycle of the visits process: telemetry, pool, channels, outbox relay, gRPC server."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 from libs.common.clients import ServiceTokens, channel
 from libs.common.db import make_pool
+from libs.common.metrics import track_pool
 from libs.common.server import run_server
+from libs.common.telemetry import configure_telemetry
 from services.visits.relay import OutboxRelay
 from services.visits.repository import Repository
 from services.visits.service import VisitsService
@@ -27,7 +29,9 @@ async def serve(
     settings: VisitsSettings, *, stop: asyncio.Event | None = None, ready: Callable[[int], None] | None = None
 ) -> None:
     """Runs the visits service and its outbox relay until SIGTERM (or `stop`)."""
+    configure_telemetry(settings.service_name, settings)
     pool = make_pool(settings, name="visits")
+    track_pool(pool)
     await pool.open(wait=True)
     ingest_channel = channel(settings.ingest_target, retry_services=[INGEST])
     supervisor_channel = channel(settings.supervisor_target, retry_services=[SUPERVISOR])

@@ -17,6 +17,7 @@ from libs.common.errors import Conflict, FailedPrecondition, InvalidArgument, No
 from services.visits.models import (
     ACTIVE,
     DEFAULT_DURATION_MINUTES,
+    MAX_DAYS_AHEAD,
     MAX_DURATION_MINUTES,
     MIN_DURATION_MINUTES,
     REPLY_CONFIRM,
@@ -73,6 +74,8 @@ def _slot(starts_at: datetime, duration_minutes: int, *, now: datetime) -> tuple
         )
     if starts_at <= now:
         raise InvalidArgument("starts_at is in the past", field="starts_at")
+    if starts_at > now + timedelta(days=MAX_DAYS_AHEAD):
+        raise InvalidArgument(f"starts_at is more than {MAX_DAYS_AHEAD} days ahead", field="starts_at")
     return starts_at, starts_at + timedelta(minutes=duration)
 
 
@@ -113,7 +116,9 @@ class VisitsService:
         if not agent:
             raise InvalidArgument("agent_user_id is required", field="agent_user_id")
         start, end = _slot(starts_at, duration_minutes, now=datetime.now(UTC))
-        project = project_code or await self._ticket_project(principal, ticket)
+        # Always asked (not only for the project): a ticket of another tenant is simply not found.
+        ticket_project = await self._ticket_project(principal, ticket)
+        project = project_code or ticket_project
         tz = await self._timezone(principal.tenant)
         token = secrets.token_urlsafe(18)
         try:

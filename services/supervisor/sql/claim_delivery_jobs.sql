@@ -21,4 +21,4 @@ FROM due, supervisor.outbound_messages o
 WHERE j.id = due.id AND o.id = j.outbound_id
 RETURNING j.id, j.kind, j.attempts, j.max_attempts, j.claim, o.id AS outbound_id, o.tenant, o.ticket_id,
     o.message_id, o.actor, o.author_user_id, o.to_phone, o.channel, o.kind AS message_kind, o.text, o.template,
-    o.buttons, o.status, o.provider_message_id
+    o.buttons, o.status, o.provider_message_id, j.trace_context

@@ -12,13 +12,14 @@ WITH outbound AS (
     RETURNING *
 ), append_job AS (
     INSERT INTO supervisor.delivery_jobs (
-        tenant, outbound_id, ticket_id, kind, attempts, max_attempts, locked_until, claim
+        tenant, outbound_id, ticket_id, kind, attempts, max_attempts, locked_until, claim, trace_context
     )
-    SELECT tenant, id, ticket_id, 'append', 1, NULL, now() + make_interval(secs => %(lease_seconds)s), %(claim)s
+    SELECT tenant, id, ticket_id, 'append', 1, NULL, now() + make_interval(secs => %(lease_seconds)s), %(claim)s,
+        %(trace_context)s
     FROM outbound
 ), send_job AS (
-    INSERT INTO supervisor.delivery_jobs (tenant, outbound_id, ticket_id, kind, max_attempts)
-    SELECT tenant, id, ticket_id, 'send', %(max_attempts)s
+    INSERT INTO supervisor.delivery_jobs (tenant, outbound_id, ticket_id, kind, max_attempts, trace_context)
+    SELECT tenant, id, ticket_id, 'send', %(max_attempts)s, %(trace_context)s
     FROM outbound
 )
 SELECT id, tenant, idempotency_key, request_hash, ticket_id, message_id, actor, author_user_id, to_phone, channel,

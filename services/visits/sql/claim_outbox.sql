@@ -1,6 +1,6 @@
 -- Due rows, oldest first; a ticket's changes go one at a time in order (a later row waits while an
 -- earlier one of the same ticket and kind is pending), and replicas skip rows another one holds.
-SELECT o.id, o.tenant, o.ticket_id, o.dedupe_key, o.kind, o.payload, o.attempts
+SELECT o.id, o.tenant, o.ticket_id, o.dedupe_key, o.kind, o.payload, o.attempts, o.trace_context
 FROM visits.outbox o
 WHERE o.status = 'pending' AND o.next_attempt_at <= now()
   AND (%(ids)s::bigint[] IS NULL OR o.id = ANY(%(ids)s))

@@ -164,6 +164,8 @@ async def test_back_to_back_and_other_agents_do_not_clash(stack: Stack) -> None:
         (datetime.now(UTC) - timedelta(hours=1), 60, "starts_at"),
         (datetime.now(UTC) + timedelta(days=1), 5, "duration_minutes"),
         (datetime.now(UTC) + timedelta(days=1), 9 * 60, "duration_minutes"),
+        (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), 60, "starts_at"),
+        (datetime.now(UTC) + timedelta(days=400), 60, "starts_at"),
     ],
 )
 async def test_bad_slots_are_invalid(stack: Stack, starts_at: datetime, minutes: int, field: str) -> None:

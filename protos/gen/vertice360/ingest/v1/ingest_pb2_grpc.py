@@ -173,7 +173,7 @@ class IngestServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDeadLetters(self, request, context):
-        """Dead letters, newest first (service).
+        """Dead letters, newest first: all for system callers, the own tenant's for its admins.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -52,10 +52,12 @@ class User(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., email: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., active: _Optional[bool] = ...) -> None: ...
 
 class UpsertUserRequest(_message.Message):
-    __slots__ = ("user",)
+    __slots__ = ("user", "password")
     USER_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
     user: User
-    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+    password: str
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., password: _Optional[str] = ...) -> None: ...
 
 class UpsertUserResponse(_message.Message):
     __slots__ = ("user", "created")
@@ -70,6 +72,20 @@ class ListUsersRequest(_message.Message):
     INCLUDE_INACTIVE_FIELD_NUMBER: _ClassVar[int]
     include_inactive: bool
     def __init__(self, include_inactive: _Optional[bool] = ...) -> None: ...
+
+class AuthenticateRequest(_message.Message):
+    __slots__ = ("email", "password")
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    password: str
+    def __init__(self, email: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class AuthenticateResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
 
 class ListUsersResponse(_message.Message):
     __slots__ = ("users",)

@@ -44,6 +44,11 @@ class SupervisorServiceStub:
                 request_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListUsersRequest.SerializeToString,
                 response_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListUsersResponse.FromString,
                 _registered_method=True)
+        self.Authenticate = channel.unary_unary(
+                '/vertice360.supervisor.v1.SupervisorService/Authenticate',
+                request_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.AuthenticateRequest.SerializeToString,
+                response_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.AuthenticateResponse.FromString,
+                _registered_method=True)
         self.SendReply = channel.unary_unary(
                 '/vertice360.supervisor.v1.SupervisorService/SendReply',
                 request_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.SendReplyRequest.SerializeToString,
@@ -88,6 +93,13 @@ class SupervisorServiceServicer:
 
     def ListUsers(self, request, context):
         """The tenant's users.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Authenticate(self, request, context):
+        """Checks a user's email and password (service callers only: the gateway's login).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -147,6 +159,11 @@ def add_SupervisorServiceServicer_to_server(servicer, server):
                     servicer.ListUsers,
                     request_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListUsersRequest.FromString,
                     response_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListUsersResponse.SerializeToString,
+            ),
+            'Authenticate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Authenticate,
+                    request_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.AuthenticateRequest.FromString,
+                    response_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.AuthenticateResponse.SerializeToString,
             ),
             'SendReply': grpc.unary_unary_rpc_method_handler(
                     servicer.SendReply,
@@ -233,6 +250,33 @@ class SupervisorService:
             '/vertice360.supervisor.v1.SupervisorService/ListUsers',
             vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListUsersRequest.SerializeToString,
             vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Authenticate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.supervisor.v1.SupervisorService/Authenticate',
+            vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.AuthenticateRequest.SerializeToString,
+            vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.AuthenticateResponse.FromString,
             options,
             channel_credentials,
             insecure,

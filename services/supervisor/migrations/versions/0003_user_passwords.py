@@ -1,0 +1,22 @@
+"""supervisor: login passwords of users.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from alembic import op
+
+from libs.common.migrations import sql_file
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(sql_file(__file__, "0003_user_passwords.sql"))
+
+
+def downgrade() -> None:
+    raise NotImplementedError("forward-only migrations")
