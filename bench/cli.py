@@ -29,18 +29,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=10_000, help="dashboard data set: tickets in one tenant")
     parser.add_argument("--messages-per-ticket", type=int, default=20, help="dashboard data set: messages each")
     parser.add_argument("--requests", type=int, default=300, help="dashboard: requests per read path")
+    parser.add_argument(
+        "--replicas",
+        default="",
+        help="webhooks once per replica plan, ';' separated, e.g. 'ingest=1;ingest=2' (default: one process each)",
+    )
     parser.add_argument("--out", default="bench/results", help="folder for the JSON results")
     args = parser.parse_args(argv)
     steps = [int(s) for s in args.steps.split(",") if s.strip()]
     result: dict[str, object] = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": _machine()}
 
-    with v360_up() as stack:
-        if args.only in (None, "webhooks"):
-            result["webhooks"] = _webhooks(stack, steps=steps, seconds=args.seconds)
-        if args.only in (None, "dashboard"):
-            result["dashboard"] = _dashboard(
-                stack, tickets=args.tickets, per_ticket=args.messages_per_ticket, requests=args.requests
-            )
+    plans = [plan.strip() for plan in args.replicas.split(";") if plan.strip()] or [""]
+    for index, plan in enumerate(plans):
+        with v360_up(extra_args=("--replicas", plan) if plan else ()) as stack:
+            if args.only in (None, "webhooks"):
+                print(f"\n== replicas: {plan or 'one process per service'}")
+                rows = _webhooks(stack, steps=steps, seconds=args.seconds)
+                result.setdefault("webhooks_by_replicas", {})[plan or "default"] = rows  # type: ignore[union-attr]
+                result.setdefault("webhooks", rows)
+            if args.only in (None, "dashboard") and index == 0:
+                result["dashboard"] = _dashboard(
+                    stack, tickets=args.tickets, per_ticket=args.messages_per_ticket, requests=args.requests
+                )
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,8 @@ class ProposeIn(BaseModel):
     ticket_id: uuid.UUID
     # With a time zone, e.g. "2030-05-02T15:00:00-03:00".
     starts_at: AwareDatetime
-    duration_minutes: int = Field(60, ge=15, le=480)
+    # The visits service enforces 15-480 minutes (400 naming the field); here only the type.
+    duration_minutes: int = Field(60, ge=-(2**31), le=2**31 - 1)
 
     _starts_at_bookable = field_validator("starts_at")(_bookable)
     # Defaults to the caller.
@@ -59,7 +60,7 @@ class RescheduleIn(BaseModel):
     proposal_id: uuid.UUID
     starts_at: AwareDatetime
     # Keeps the old duration when omitted.
-    duration_minutes: int | None = Field(None, ge=15, le=480)
+    duration_minutes: int | None = Field(None, ge=-(2**31), le=2**31 - 1)
 
     _starts_at_bookable = field_validator("starts_at")(_bookable)
     message_to_lead: str | None = Field(None, max_length=1024)

@@ -18,17 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import grpc
 import httpx
-import psycopg
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from psycopg import sql
 
-from libs.common.db import libpq_url
+from tests.support.servers import isolated_env
 
 pytestmark = pytest.mark.e2e
 
@@ -85,31 +82,12 @@ def _processes_mentioning(text: str) -> list[str]:
     return found
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 @pytest.fixture(scope="module")
 def stack_env() -> Iterator[dict[str, str]]:
     """The environment for `v360 up`: external services isolated per run when given, embedded otherwise."""
     env = dict(os.environ)
-    admin_url = libpq_url(env["DATABASE_URL"]) if env.get("DATABASE_URL") else None
-    database = f"v360_e2e_{secrets.token_hex(4)}"
-    if admin_url:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-        env["DATABASE_URL"] = _with_database(admin_url, database)
-    if env.get("REDIS_URL"):
-        # Another logical database than the default one; nothing is flushed.
-        redis_db = secrets.choice(range(1, 16))
-        env["REDIS_URL"] = urlunsplit(urlsplit(env["REDIS_URL"])._replace(path=f"/{redis_db}"))
-    try:
-        yield env
-    finally:
-        if admin_url:
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+    with isolated_env(env, prefix="v360_e2e") as isolated:
+        yield isolated
 
 
 @dataclass

@@ -19,22 +19,19 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import psycopg
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Verbosity, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from hypothesis.strategies import SearchStrategy
-from psycopg import sql
 from schemathesis.checks import not_a_server_error
 
-from libs.common.db import libpq_url
 from tests.e2e.test_dev_stack import RunningStack, start_stack, stop_stack
 from tests.support.builders import tomorrow_at
+from tests.support.servers import isolated_env
 
 pytestmark = pytest.mark.e2e
 
@@ -63,10 +60,6 @@ LOGGED_FAILURE = re.compile(r"Traceback|unhandled error", re.IGNORECASE)
 EXCEPTION_LINE = re.compile(r"\|\s+\w+(\.\w+)*(Error|Exception)\b.*:")
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 @pytest.fixture(scope="module")
 def fuzz_env() -> Iterator[dict[str, str]]:
     """The environment for `v360 up`: a fresh database and another Redis db when given, rate limits out of reach."""
@@ -77,21 +70,8 @@ def fuzz_env() -> Iterator[dict[str, str]]:
         "V360_DEMO_GUPSHUP_TOKEN": GUPSHUP_TOKEN,
         "V360_DEMO_META_VERIFY_TOKEN": META_VERIFY_TOKEN,
     }
-    admin_url = libpq_url(env["DATABASE_URL"]) if env.get("DATABASE_URL") else None
-    database = f"v360_fuzz_{secrets.token_hex(4)}"
-    if admin_url:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-        env["DATABASE_URL"] = _with_database(admin_url, database)
-    if env.get("REDIS_URL"):
-        # Another logical database than the default one; nothing is flushed.
-        env["REDIS_URL"] = urlunsplit(urlsplit(env["REDIS_URL"])._replace(path=f"/{secrets.choice(range(1, 16))}"))
-    try:
-        yield env
-    finally:
-        if admin_url:
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+    with isolated_env(env, prefix="v360_fuzz") as isolated:
+        yield isolated
 
 
 @pytest.fixture(scope="module")

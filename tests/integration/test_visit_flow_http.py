@@ -93,7 +93,8 @@ async def test_concurrent_overlapping_proposals_one_wins_others_409(api: Api) ->
     [
         ({"starts_at": "2020-01-01T10:00:00-03:00"}, 400, "starts_at"),
         ({"starts_at": "2031-01-01T10:00:00"}, 422, "starts_at"),
-        ({"starts_at": "2031-01-01T10:00:00-03:00", "duration_minutes": 5}, 422, "duration_minutes"),
+        ({"starts_at": "2031-01-01T10:00:00-03:00", "duration_minutes": 5}, 400, "duration_minutes"),
+        ({"starts_at": "2031-01-01T10:00:00-03:00", "duration_minutes": 600}, 400, "duration_minutes"),
     ],
 )
 async def test_bad_proposals_get_a_clear_error_and_store_nothing(api: Api, body: dict, status: int, field: str) -> None:

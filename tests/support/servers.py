@@ -79,3 +79,17 @@ def migrate_all(database_url: str) -> None:
     """Runs every service's migrations."""
     for service in SERVICES:
         upgrade(ROOT / "services" / service / "migrations", schema=service, database_url=database_url)
+
+
+@contextmanager
+def isolated_env(env: dict[str, str], *, prefix: str) -> Iterator[dict[str, str]]:
+    """`env` for a stack of its own: a fresh database on DATABASE_URL's server and another Redis db on
+    REDIS_URL's (nothing flushed), when those are set; unchanged otherwise (the stack embeds its own)."""
+    env = dict(env)
+    if env.get("REDIS_URL"):
+        env["REDIS_URL"] = urlunsplit(urlsplit(env["REDIS_URL"])._replace(path=f"/{secrets.choice(range(1, 16))}"))
+    if not env.get("DATABASE_URL"):
+        yield env
+        return
+    with fresh_database(env["DATABASE_URL"], prefix=prefix) as url:
+        yield {**env, "DATABASE_URL": url}
