@@ -49,12 +49,3 @@ class PermissionDenied(DomainError):
 
 class Unavailable(DomainError):
     code = grpc.StatusCode.UNAVAILABLE
-
-
-class NotImplementedYet(DomainError):
-    """An RPC of the contract that a later issue builds."""
-
-    code = grpc.StatusCode.UNIMPLEMENTED
-
-    def __init__(self, rpc: str, issue: int) -> None:
-        super().__init__(f"{rpc} is not built yet (issue #{issue})")
