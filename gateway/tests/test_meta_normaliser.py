@@ -267,6 +267,18 @@ def test_text_that_protobuf_cannot_carry_is_a_dead_letter_not_a_crash() -> None:
     letter.payload_json().encode("utf-8")
 
 
+# Found by tests/fuzz: `1e999` parses as infinity, which a Struct holds but MessageToDict refuses (a 500).
+def test_numbers_past_a_doubles_range_make_the_message_and_status_dead_letters() -> None:
+    location = {"latitude": float("inf"), "longitude": float("-inf")}
+    body = _value(
+        messages=[{"from": LEAD, "id": "wamid.i", "timestamp": "1", "type": "location", "location": location}],
+        statuses=[{"id": "wamid.x", "status": "read", "timestamp": "1", "pricing": {"rate": float("inf")}}],
+    )
+    result = normalise_meta(body, received_at=NOW)
+    assert result.messages == [] and result.statuses == []
+    assert sorted(letter.reason for letter in result.all_dead_letters) == ["malformed_message", "malformed_status"]
+
+
 @pytest.mark.parametrize(
     ("name", "reply_id"),
     [

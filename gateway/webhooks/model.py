@@ -141,7 +141,20 @@ def as_str(value: Any) -> str:
 
 
 def to_struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
-    """A JSON object as a protobuf Struct (raises json_format.ParseError past 100 levels)."""
+    """A JSON object as a protobuf Struct (raises json_format.ParseError past 100 levels).
+
+    Raises Malformed for a number past a double's range: the parser reads `1e999` as infinity, which a
+    Struct holds but no JSON can spell, so the message would fail again wherever it is written out.
+    """
+    pending: list[Any] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise Malformed("a number is out of range")
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return json_format.ParseDict(dict(value), struct_pb2.Struct())
 
 

@@ -74,7 +74,11 @@ def verify_token(secret: str, token: str) -> Principal:
             issuer=ISSUER,
             options={"require": ["exp", "iat", "iss", "sub"]},
         )
-        return Principal(tenant=str(claims["tenant"]), role=Role(claims["role"]), user_id=str(claims["uid"]))
+        tenant, user_id = claims["tenant"], claims["uid"]
+        # str() would turn a null tenant into the tenant "None": a token must name its tenant as text.
+        if not isinstance(tenant, str) or not tenant or not isinstance(user_id, str):
+            raise ValueError("tenant and uid must be strings")
+        return Principal(tenant=tenant, role=Role(claims["role"]), user_id=user_id)
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("token expired") from exc
     except (jwt.InvalidTokenError, KeyError, ValueError) as exc:

@@ -1,5 +1,8 @@
 """Tokens and passwords."""
 
+import time
+
+import jwt
 import pytest
 
 from libs.common.auth import Role, check_password, hash_password, issue_token, verify_token
@@ -24,6 +27,19 @@ def test_token_round_trip() -> None:
 def test_forged_expired_or_garbage_tokens_are_refused(token: str) -> None:
     with pytest.raises(Unauthenticated):
         verify_token(SECRET, token)
+
+
+def _signed(**claims: object) -> str:
+    now = int(time.time())
+    base = {"iss": "vertice360", "sub": "s", "tenant": "acme", "role": "admin", "uid": "", "iat": now, "exp": now + 60}
+    return jwt.encode({**base, **claims}, SECRET, algorithm="HS256")
+
+
+# Found by tests/fuzz: a signed token with "tenant": null was read as the tenant "None".
+@pytest.mark.parametrize("claims", [{"tenant": None}, {"tenant": ""}, {"tenant": 7}, {"uid": None}, {"role": None}])
+def test_signed_tokens_without_a_textual_tenant_role_and_uid_are_refused(claims: dict[str, object]) -> None:
+    with pytest.raises(Unauthenticated):
+        verify_token(SECRET, _signed(**claims))
 
 
 def test_passwords_check_only_the_right_one() -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import grpc
-from google.protobuf import json_format, timestamp_pb2
+from google.protobuf import timestamp_pb2
 
 from libs.common.context import current_principal
+from libs.common.wire import to_datetime, to_dict
 from services.supervisor import models
 from services.supervisor.service import SupervisorService
 from services.supervisor.service import now_utc as _now
@@ -92,10 +93,10 @@ class SupervisorServicer(supervisor_pb2_grpc.SupervisorServiceServicer):
                 provider=s.provider,
                 provider_message_id=s.provider_message_id,
                 status=STATUSES.get(s.status, ""),
-                at=s.at.ToDatetime(tzinfo=UTC) if s.HasField("at") else _now(),
+                at=to_datetime(s.at, field="statuses.at") if s.HasField("at") else _now(),
                 error_code=s.error_code,
                 error_title=s.error_title,
-                raw=json_format.MessageToDict(s.raw) if s.HasField("raw") else None,
+                raw=to_dict(s.raw, field="statuses.raw") if s.HasField("raw") else None,
             )
             for s in request.statuses
         ]

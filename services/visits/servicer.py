@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import grpc
@@ -10,6 +10,7 @@ from google.protobuf import timestamp_pb2
 
 from libs.common.context import current_principal
 from libs.common.errors import InvalidArgument
+from libs.common.wire import to_datetime
 from services.visits import models
 from services.visits.service import VisitsService
 from vertice360.visits.v1 import visits_pb2 as pb
@@ -33,7 +34,7 @@ def _ts(value: datetime) -> timestamp_pb2.Timestamp:
 def _start(request: Any) -> datetime:
     if not request.HasField("starts_at"):
         raise InvalidArgument("starts_at is required", field="starts_at")
-    return request.starts_at.ToDatetime(tzinfo=UTC)
+    return to_datetime(request.starts_at, field="starts_at")
 
 
 def proposal_pb(proposal: models.Proposal | None) -> pb.VisitProposal | None:
