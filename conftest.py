@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from libs.common.telemetry import instrument
 from tests.support.gateway import Api, running_gateway
 from tests.support.servers import embedded_postgres, embedded_redis, fresh_database, migrate_all, scratch_dir
 from tests.support.stack import Stack, running_stack
@@ -43,6 +44,8 @@ def database_url(postgres_server_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def stack(database_url: str, redis_url: str) -> AsyncIterator[Stack]:
     """ingest, visits and supervisor serving on loopback for the whole session."""
+    # Instrumented before anything opens, as an exporting process would be: tests/observability reads spans.
+    instrument()
     async with running_stack(database_url=database_url, redis_url=redis_url) as running:
         yield running
 

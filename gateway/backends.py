@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2_grpc
 
+from gateway.inbound import MAX_BATCH, MAX_CALLS, InboundBatcher
 from gateway.settings import GatewaySettings
 from libs.common.auth import SYSTEM_TENANT
 from libs.common.clients import ServiceTokens, channel
@@ -31,7 +32,7 @@ class HealthTarget:
 
 @dataclass(slots=True)
 class Backends:
-    """Stubs over one long-lived channel per service, plus the tokens the gateway mints for webhooks."""
+    """Stubs over one long-lived channel per service, the tokens the gateway mints for webhooks, the batcher."""
 
     ingest: ingest_pb2_grpc.IngestServiceStub
     visits: visits_pb2_grpc.VisitsServiceStub
@@ -40,6 +41,10 @@ class Backends:
     channels: tuple[grpc.aio.Channel, ...]
     service_tokens: ServiceTokens
     timeout: float
+    inbound: InboundBatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inbound = InboundBatcher(self.ingest, options=self.as_service, max_batch=MAX_BATCH, max_calls=MAX_CALLS)
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> Backends:

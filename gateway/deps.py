@@ -20,12 +20,12 @@ from libs.common.clients import metadata_for
 _bearer_scheme = HTTPBearer(auto_error=False, description="A token issued by libs.common.auth.issue_token.")
 
 
-def get_settings(request: Request) -> GatewaySettings:
+async def get_settings(request: Request) -> GatewaySettings:
     """The settings the app was created with."""
     return request.app.state.settings
 
 
-def get_backends(request: Request) -> Backends:
+async def get_backends(request: Request) -> Backends:
     """The service stubs opened by the lifespan."""
     return request.app.state.backends
 
@@ -47,7 +47,7 @@ async def current_caller(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)]
 ) -> Caller:
     """The caller named by `Authorization: Bearer`; 401 when it is missing, malformed, forged or expired."""
-    settings = get_settings(request)
+    settings: GatewaySettings = request.app.state.settings
     token = bearer(request.headers.get("authorization"))
     principal = verify_token(settings.auth_secret, token)
     return Caller(principal=principal, token=token, timeout=settings.rpc_timeout_seconds)

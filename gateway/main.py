@@ -131,5 +131,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for module in (health, auth, dashboard, ingest, visits, supervisor, webhooks):
         app.include_router(module.router)
     # Outermost: one server span per request, named by route template; probes and scrapes are not traced.
-    instrument_app(app, settings, excluded_urls="/healthz,/readyz,/metrics", server_request_hook=_hide_raw_url)
+    instrument_app(app, excluded_urls="/healthz,/readyz,/metrics", server_request_hook=_hide_raw_url)
     return app

@@ -83,14 +83,7 @@ async def deliver(
     messages = [(item.tenant, message) for item in work for message in item.messages]
     status_batches = [item for item in work if item.statuses]
     results = await asyncio.gather(
-        *(
-            bounded(
-                backends.ingest.IngestMessage(
-                    ingest_pb2.IngestMessageRequest(message=message), **backends.as_service(tenant)
-                )
-            )
-            for tenant, message in messages
-        ),
+        *(bounded(backends.inbound.ingest(tenant, message)) for tenant, message in messages),
         *(
             bounded(
                 backends.supervisor.RecordDeliveryStatuses(

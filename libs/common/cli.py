@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import logging
 from pathlib import Path
 from typing import TypeVar
 
+import uvloop
 from pydantic import ValidationError
 
 from libs.common.logging import configure_logging
@@ -45,5 +45,5 @@ def run_service(
         upgrade(migrations_dir, schema=name, database_url=settings.database_url)
         logging.getLogger(name).info("migrations applied")
         return 0
-    asyncio.run(importlib.import_module(server_module).serve(settings))
+    uvloop.run(importlib.import_module(server_module).serve(settings))
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import grpc
+import psycopg
+import psycopg_pool
 
 
 class DomainError(Exception):
@@ -49,3 +51,18 @@ class PermissionDenied(DomainError):
 
 class Unavailable(DomainError):
     code = grpc.StatusCode.UNAVAILABLE
+
+
+def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str, str | None] | None:
+    """The status a failure answers with: (code, message, field); None when it is a programming error."""
+    if isinstance(exc, DomainError):
+        return exc.code, exc.message, exc.field
+    if isinstance(exc, TimeoutError):
+        return grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded", None
+    if isinstance(exc, psycopg.DataError):
+        # Values the database can't hold (a NUL character, an out-of-range number) are the
+        # caller's to fix, not an outage: never INTERNAL, so a provider doesn't retry for days.
+        return grpc.StatusCode.INVALID_ARGUMENT, f"invalid value: {type(exc).__name__}", None
+    if isinstance(exc, psycopg.OperationalError | psycopg_pool.PoolTimeout):
+        return grpc.StatusCode.UNAVAILABLE, "database unavailable, retry", None
+    return None

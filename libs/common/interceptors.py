@@ -9,13 +9,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
-import psycopg
-import psycopg_pool
+from google.protobuf.message import DecodeError
 from opentelemetry import trace
 
 from libs.common.auth import bearer, verify_token
 from libs.common.context import reset_principal, set_principal
-from libs.common.errors import DomainError
+from libs.common.errors import InvalidArgument, status_for
 from libs.common.logging import log_context
 from libs.common.metrics import RPC_ERRORS, RPC_LATENCY
 
@@ -26,12 +25,34 @@ Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 
 
+class Undecodable:
+    """A request body the method's message type could not parse (bad wire data, invalid UTF-8, nesting past 100)."""
+
+    def __init__(self, error: DecodeError) -> None:
+        self.error = error
+
+
+def _lenient(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    # grpc answers a deserializer's exception with UNKNOWN and logs it as an error; the caller sent a bad
+    # request, so the handler gets a marker instead and answers INVALID_ARGUMENT once the caller is known.
+    if deserializer is None:
+        return None
+
+    def parse(raw: bytes) -> Any:
+        try:
+            return deserializer(raw)
+        except DecodeError as exc:
+            return Undecodable(exc)
+
+    return parse
+
+
 def _wrap_unary(handler: grpc.RpcMethodHandler | None, wrap: Callable[[Handler], Handler]) -> Any:
     if handler is None or handler.unary_unary is None:
         return handler
     return grpc.unary_unary_rpc_method_handler(
         wrap(handler.unary_unary),
-        request_deserializer=handler.request_deserializer,
+        request_deserializer=_lenient(handler.request_deserializer),
         response_serializer=handler.response_serializer,
     )
 
@@ -83,38 +104,31 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                     principal = verify_token(self._secret, bearer(metadata.get("authorization")))
                     token = set_principal(principal)
                     ctx_token = log_context.set(_log_fields(principal.tenant, name, request))
+                    if isinstance(request, Undecodable):
+                        raise InvalidArgument(f"the request is not a valid {name} message: {request.error}")
                     remaining = context.time_remaining()
                     budget = self._default_deadline if remaining is None else max(remaining, 0.0)
                     async with asyncio.timeout(budget):
                         return await inner(request, context)
-                except DomainError as exc:
-                    code = exc.code
-                    if exc.field:
-                        context.set_trailing_metadata((("x-error-field", exc.field),))
-                    await context.abort(code, exc.message)
-                except TimeoutError:
-                    code = grpc.StatusCode.DEADLINE_EXCEEDED
-                    await context.abort(code, "deadline exceeded")
-                except psycopg.DataError as exc:
-                    # Values the database can't hold (a NUL character, an out-of-range number) are the
-                    # caller's to fix, not an outage: never INTERNAL, so a provider doesn't retry for days.
-                    code = grpc.StatusCode.INVALID_ARGUMENT
-                    await context.abort(code, f"invalid value: {type(exc).__name__}")
-                except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
-                    code = grpc.StatusCode.UNAVAILABLE
-                    log.warning("database unavailable in %s: %s", name, type(exc).__name__)
-                    await context.abort(code, "database unavailable, retry")
                 except asyncio.CancelledError:
                     code = grpc.StatusCode.CANCELLED
                     raise
                 except grpc.aio.AbortError:
                     code = context.code() or grpc.StatusCode.UNKNOWN
                     raise
-                except Exception:
-                    code = grpc.StatusCode.INTERNAL
-                    RPC_ERRORS.labels(service, name).inc()
-                    log.exception("unhandled error in %s", name)
-                    await context.abort(code, "internal error")
+                except Exception as exc:
+                    status = status_for(exc)
+                    if status is None:
+                        code = grpc.StatusCode.INTERNAL
+                        RPC_ERRORS.labels(service, name).inc()
+                        log.exception("unhandled error in %s", name)
+                        await context.abort(code, "internal error")
+                    code, message, field = status
+                    if code == grpc.StatusCode.UNAVAILABLE:
+                        log.warning("database unavailable in %s: %s", name, type(exc).__name__)
+                    if field:
+                        context.set_trailing_metadata((("x-error-field", field),))
+                    await context.abort(code, message)
                 finally:
                     RPC_LATENCY.labels(service, name, code.name).observe(time.perf_counter() - started)
                     if ctx_token is not None:

@@ -75,6 +75,21 @@ class Inbound:
 
 
 @dataclass(slots=True)
+class InboundRow:
+    """An inbound message ready to store: its tenant, the lead's E.164 phone and the dashboard snippet."""
+
+    tenant: str
+    phone_e164: str
+    message: Inbound
+    snippet: str
+
+    @property
+    def thread_key(self) -> tuple[str, str, str]:
+        """The lead's conversation on this channel: (tenant, phone, channel)."""
+        return (self.tenant, self.phone_e164, self.message.channel)
+
+
+@dataclass(slots=True)
 class Stored:
     lead_id: uuid.UUID
     conversation_id: uuid.UUID

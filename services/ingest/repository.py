@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from services.ingest.models import (
     DeadLetter,
     EventRow,
     Inbound,
+    InboundRow,
     MarketingAsset,
     MessageRow,
     Outbound,
@@ -130,70 +132,133 @@ class Repository:
             cur = await conn.execute(SQL.find_project, {"tenant": tenant, "code": code})
             return await cur.fetchone() is not None
 
-    async def store_inbound(self, *, tenant: str, phone_e164: str, message: Inbound, snippet: str) -> dict[str, Any]:
-        """Stores one inbound message in one transaction; returns ids and whether it was a duplicate."""
+    async def store_inbound(self, batch: Sequence[InboundRow]) -> list[dict[str, Any]]:
+        """Stores inbound messages in one transaction; for each, the ids and whether it was stored before.
+
+        The whole batch commits or nothing does. It is run again after a deadlock, since the
+        transaction was rolled back whole; any other error is the caller's to split up.
+        """
         for attempt in range(DEADLOCK_RETRIES):
             try:
-                return await self._store_inbound(tenant=tenant, phone_e164=phone_e164, message=message, snippet=snippet)
+                return await self._store_inbound(batch)
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
-                # The transaction was rolled back whole; running it again is safe.
                 if attempt == DEADLOCK_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
 
-    async def _store_inbound(self, *, tenant: str, phone_e164: str, message: Inbound, snippet: str) -> dict[str, Any]:
-        thread_key = {"tenant": tenant, "phone_e164": phone_e164, "channel": message.channel}
+    async def _store_inbound(self, batch: Sequence[InboundRow]) -> list[dict[str, Any]]:
+        # One row per provider id: a redelivery inside the batch resolves to the first one's outcome.
+        first: dict[tuple[str, str, str], int] = {}
+        for index, row in enumerate(batch):
+            first.setdefault((row.tenant, row.message.channel, row.message.provider_message_id), index)
+        unique = sorted(first.values(), key=lambda index: batch[index].thread_key)
         async with self.pool.connection() as conn, conn.transaction():
+            threads = await self._threads(conn, [batch[index] for index in unique])
             cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(SQL.find_thread, thread_key)
-            thread = await cur.fetchone()
-            if thread is None:
-                thread = await self._create_thread(conn, thread_key, message)
-            lead_name = thread.pop("lead_name")
-            if message.profile_name and message.profile_name != lead_name:
-                # Lead before ticket, the order in which a new thread locks them too.
-                await cur.execute(SQL.update_lead_name, {"lead_id": thread["lead_id"], "name": message.profile_name})
+            names: dict[Any, str] = {}
+            for row in (batch[index] for index in sorted(unique)):
+                thread = threads[row.thread_key]
+                if row.message.profile_name and row.message.profile_name != thread["lead_name"]:
+                    names[thread["lead_id"]] = row.message.profile_name
+            for lead_id, name in sorted(names.items()):
+                # Leads before tickets, each in id order: the order every writer locks them in.
+                await cur.execute(SQL.update_lead_name, {"lead_id": lead_id, "name": name})
+            ticket_ids = sorted({threads[batch[index].thread_key]["ticket_id"] for index in unique})
+            await cur.execute(SQL.lock_tickets, {"ticket_id": ticket_ids})
+            rows = [batch[index] for index in unique]
             await cur.execute(
-                SQL.insert_inbound_message,
+                SQL.insert_inbound_messages,
                 {
-                    **thread,
-                    "tenant": tenant,
-                    "provider": message.channel,
-                    "provider_message_id": message.provider_message_id,
-                    "type": message.type,
-                    "text": message.text,
-                    "media": _json(message.media),
-                    "payload": _json(message.payload),
-                    "context_message_id": message.context_message_id,
-                    "sent_at": message.sent_at,
-                    "snippet": snippet,
+                    "position": list(range(len(rows))),
+                    "tenant": [row.tenant for row in rows],
+                    "conversation_id": [threads[row.thread_key]["conversation_id"] for row in rows],
+                    "ticket_id": [threads[row.thread_key]["ticket_id"] for row in rows],
+                    "provider": [row.message.channel for row in rows],
+                    "provider_message_id": [row.message.provider_message_id for row in rows],
+                    "type": [row.message.type for row in rows],
+                    "text": [row.message.text for row in rows],
+                    "media": [_json(row.message.media) for row in rows],
+                    "payload": [_json(row.message.payload) for row in rows],
+                    "context_message_id": [row.message.context_message_id for row in rows],
+                    "sent_at": [row.message.sent_at for row in rows],
+                    "snippet": [row.snippet for row in rows],
                 },
             )
-            inserted = await cur.fetchone()
-            if inserted is not None:
-                return {**thread, "message_id": inserted["message_id"], "duplicate": False}
-            await cur.execute(
-                SQL.find_inbound_message,
-                {"tenant": tenant, "provider": message.channel, "provider_message_id": message.provider_message_id},
-            )
-            existing = await cur.fetchone()
-            assert existing is not None
-            return {**existing, "duplicate": True}
+            inserted = {found["position"]: found["message_id"] for found in await cur.fetchall()}
+            stored: dict[int, dict[str, Any]] = {}
+            for position, row in enumerate(rows):
+                if position in inserted:
+                    thread = threads[row.thread_key]
+                    stored[unique[position]] = {
+                        "lead_id": thread["lead_id"],
+                        "conversation_id": thread["conversation_id"],
+                        "ticket_id": thread["ticket_id"],
+                        "message_id": inserted[position],
+                        "duplicate": False,
+                    }
+            before = [unique[position] for position in range(len(rows)) if position not in inserted]
+            if before:
+                await cur.execute(
+                    SQL.find_inbound_messages,
+                    {
+                        "tenant": [batch[index].tenant for index in before],
+                        "provider": [batch[index].message.channel for index in before],
+                        "provider_message_id": [batch[index].message.provider_message_id for index in before],
+                    },
+                )
+                for found in await cur.fetchall():
+                    index = before[found.pop("position") - 1]
+                    stored[index] = {**found, "duplicate": True}
+        results = []
+        for index, row in enumerate(batch):
+            owner = first[(row.tenant, row.message.channel, row.message.provider_message_id)]
+            result = stored[owner]
+            results.append(result if owner == index else {**result, "duplicate": True})
+        return results
 
-    async def _create_thread(self, conn: AsyncConnection[Any], key: dict[str, Any], message: Inbound) -> dict[str, Any]:
+    async def _threads(self, conn: AsyncConnection[Any], rows: Sequence[InboundRow]) -> dict[tuple[str, str, str], Any]:
+        """Lead, conversation and ticket for every row's thread key, creating the missing ones in key order."""
+        keys = list(dict.fromkeys(row.thread_key for row in rows))
         cur = conn.cursor(row_factory=dict_row)
         await cur.execute(
-            SQL.match_marketing_asset, {"tenant": key["tenant"], "asset_code": message.asset_code, "text": message.text}
+            SQL.find_threads,
+            {
+                "tenant": [key[0] for key in keys],
+                "phone_e164": [key[1] for key in keys],
+                "channel": [key[2] for key in keys],
+            },
+        )
+        threads: dict[tuple[str, str, str], Any] = {}
+        for found in await cur.fetchall():
+            threads[keys[found.pop("position") - 1]] = found
+        for row in rows:
+            if row.thread_key not in threads:
+                threads[row.thread_key] = await self._create_thread(conn, row.thread_key, row.message)
+        return threads
+
+    async def _create_thread(
+        self, conn: AsyncConnection[Any], key: tuple[str, str, str], message: Inbound
+    ) -> dict[str, Any]:
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(
+            SQL.match_marketing_asset, {"tenant": key[0], "asset_code": message.asset_code, "text": message.text}
         )
         asset = await cur.fetchone() or {"id": None, "project_id": None}
         project_id = asset["project_id"]
         if message.project_code:
-            await cur.execute(SQL.find_project, {"tenant": key["tenant"], "code": message.project_code})
+            await cur.execute(SQL.find_project, {"tenant": key[0], "code": message.project_code})
             project = await cur.fetchone()
             project_id = project["id"] if project else project_id
         await cur.execute(
             SQL.create_thread,
-            {**key, "name": message.profile_name, "project_id": project_id, "asset_id": asset["id"]},
+            {
+                "tenant": key[0],
+                "phone_e164": key[1],
+                "channel": key[2],
+                "name": message.profile_name,
+                "project_id": project_id,
+                "asset_id": asset["id"],
+            },
         )
         thread = await cur.fetchone()
         assert thread is not None

@@ -14,6 +14,7 @@ from services.ingest.repository import Repository
 from services.ingest.service import IngestService
 from services.ingest.servicer import IngestServicer
 from services.ingest.settings import IngestSettings
+from services.ingest.writer import InboundWriter
 from vertice360.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from vertice360.visits.v1 import visits_pb2, visits_pb2_grpc
 
@@ -30,9 +31,13 @@ async def serve(
     track_pool(pool)
     await pool.open(wait=True)
     visits_channel = channel(settings.visits_target, retry_services=[VISITS])
+    repository = Repository(pool)
+    writer = InboundWriter(repository, max_batch=settings.write_batch_max, writers=settings.writers)
+    writer.start()
     try:
         service = IngestService(
-            repository=Repository(pool),
+            repository=repository,
+            writer=writer,
             settings=settings,
             visits=visits_pb2_grpc.VisitsServiceStub(visits_channel),
             tokens=ServiceTokens(settings.auth_secret),
@@ -46,5 +51,6 @@ async def serve(
             ready=ready,
         )
     finally:
+        await writer.stop()
         await visits_channel.close()
         await pool.close()

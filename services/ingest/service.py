@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import re
@@ -26,6 +27,7 @@ from services.ingest.models import (
     AppendedOutbound,
     DeadLetter,
     Inbound,
+    InboundRow,
     MarketingAsset,
     Outbound,
     Project,
@@ -38,6 +40,7 @@ from services.ingest.models import (
 )
 from services.ingest.repository import Repository
 from services.ingest.settings import IngestSettings
+from services.ingest.writer import InboundWriter
 from vertice360.visits.v1 import visits_pb2, visits_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_TEXT = 4096
 MAX_PROVIDER_ID = 256
+MAX_BATCH = 500
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
 TENANT_CACHE_SECONDS = 10.0
@@ -103,11 +107,13 @@ class IngestService:
         self,
         *,
         repository: Repository,
+        writer: InboundWriter,
         settings: IngestSettings,
         visits: visits_pb2_grpc.VisitsServiceStub,
         tokens: ServiceTokens,
     ) -> None:
         self.repository = repository
+        self.writer = writer
         self.settings = settings
         self.visits = visits
         self.tokens = tokens
@@ -228,8 +234,8 @@ class IngestService:
         message.profile_name = message.profile_name.strip()[:200]
         if message.sent_at.tzinfo is None:
             raise InvalidArgument("sent_at needs a time zone", field="sent_at")
-        row = await self.repository.store_inbound(
-            tenant=tenant.slug, phone_e164=phone, message=message, snippet=snippet(message.text)
+        row = await self.writer.store(
+            InboundRow(tenant=tenant.slug, phone_e164=phone, message=message, snippet=snippet(message.text))
         )
         stored = Stored(phone_e164=phone, **row)
         if stored.duplicate:
@@ -241,6 +247,16 @@ class IngestService:
             # after a failed hand-off must get another chance at it.
             await self._hand_reply_to_visits(tenant=tenant.slug, ticket_id=stored.ticket_id, reply_id=message.reply_id)
         return stored
+
+    async def ingest_many(self, *, principal: Principal, messages: list[Inbound]) -> list[Stored | BaseException]:
+        """Stores many messages as `ingest` does, committed together; each with its own outcome, in order."""
+        principal.require(Role.AGENT)
+        if len(messages) > MAX_BATCH:
+            raise InvalidArgument(f"at most {MAX_BATCH} messages per call", field="messages")
+        # Each ingest queues its row before it first waits, so the writer picks them all up as one batch.
+        return await asyncio.gather(
+            *(self.ingest(principal=principal, message=message) for message in messages), return_exceptions=True
+        )
 
     async def _hand_reply_to_visits(self, *, tenant: str, ticket_id: uuid.UUID, reply_id: str) -> None:
         try:

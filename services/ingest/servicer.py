@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import grpc
@@ -11,11 +12,14 @@ from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
 from libs.common.auth import Principal, Role
 from libs.common.context import current_principal
-from libs.common.errors import InvalidArgument
+from libs.common.errors import DomainError, InvalidArgument, status_for
+from libs.common.wire import to_datetime, to_dict
 from services.ingest import models
 from services.ingest.service import IngestService, encode_cursor, now_utc
 from vertice360.ingest.v1 import ingest_pb2 as pb
 from vertice360.ingest.v1 import ingest_pb2_grpc
+
+log = logging.getLogger(__name__)
 
 PROVIDERS = {pb.PROVIDER_META: "meta", pb.PROVIDER_GUPSHUP: "gupshup", pb.PROVIDER_MANUAL: "manual"}
 PROVIDER_ENUM = {name: value for value, name in PROVIDERS.items()}
@@ -60,8 +64,8 @@ def _struct(value: dict[str, Any] | None) -> struct_pb2.Struct | None:
     return result
 
 
-def _dict(message: struct_pb2.Struct, present: bool) -> dict[str, Any] | None:
-    return json_format.MessageToDict(message) if present else None
+def _dict(message: struct_pb2.Struct, present: bool, *, field: str) -> dict[str, Any] | None:
+    return to_dict(message, field=field) if present else None
 
 
 def tenant_pb(tenant: models.Tenant, *, with_secrets: bool) -> pb.Tenant:
@@ -217,36 +221,23 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         )
 
     async def IngestMessage(self, request: pb.IngestMessageRequest, context: grpc.aio.ServicerContext) -> Any:
-        m = request.message
-        sent_at = m.sent_at.ToDatetime(tzinfo=UTC) if m.HasField("sent_at") else now_utc()
-        stored = await self.service.ingest(
-            principal=current_principal(),
-            message=models.Inbound(
-                channel=PROVIDERS.get(m.provider, ""),
-                provider_message_id=m.provider_message_id,
-                from_phone=m.from_phone,
-                profile_name=m.profile_name,
-                sent_at=sent_at,
-                type=message_type_name(m.type),
-                text=m.text,
-                media=json_format.MessageToDict(m.media, preserving_proto_field_name=True)
-                if m.HasField("media")
-                else None,
-                payload=_dict(m.payload, m.HasField("payload")),
-                context_message_id=m.context_message_id,
-                project_code=m.project_code,
-                asset_code=m.asset_code,
-                reply_id=m.reply_id,
-            ),
-        )
-        return pb.IngestMessageResponse(
-            lead_id=str(stored.lead_id),
-            conversation_id=str(stored.conversation_id),
-            ticket_id=str(stored.ticket_id),
-            message_id=str(stored.message_id),
-            duplicate=stored.duplicate,
-            phone_e164=stored.phone_e164,
-        )
+        stored = await self.service.ingest(principal=current_principal(), message=_inbound(request.message))
+        return _stored(stored)
+
+    async def IngestMessages(self, request: pb.IngestMessagesRequest, context: grpc.aio.ServicerContext) -> Any:
+        inbound: list[models.Inbound | BaseException] = []
+        for message in request.messages:
+            try:
+                inbound.append(_inbound(message))
+            except DomainError as exc:
+                inbound.append(exc)
+        valid = [item for item in inbound if isinstance(item, models.Inbound)]
+        results = iter(await self.service.ingest_many(principal=current_principal(), messages=valid))
+        outcomes = []
+        for item in inbound:
+            result = next(results) if isinstance(item, models.Inbound) else item
+            outcomes.append(_outcome(result))
+        return pb.IngestMessagesResponse(outcomes=outcomes)
 
     async def RecordDeadLetter(self, request: pb.RecordDeadLetterRequest, context: grpc.aio.ServicerContext) -> Any:
         dead_letter_id = await self.service.record_dead_letter(
@@ -307,9 +298,9 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                 ticket_id=_ticket_uuid(request.ticket_id),
                 dedupe_key=request.dedupe_key,
                 event_type=request.event_type,
-                event_payload=json_format.MessageToDict(request.event_payload),
+                event_payload=to_dict(request.event_payload, field="event_payload"),
                 stage=request.stage or None,
-                visit_scheduled_at=request.visit_scheduled_at.ToDatetime(tzinfo=UTC)
+                visit_scheduled_at=to_datetime(request.visit_scheduled_at, field="visit_scheduled_at")
                 if request.HasField("visit_scheduled_at")
                 else None,
                 clear_visit_scheduled_at=request.clear_visit_scheduled_at,
@@ -330,7 +321,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                 author_user_id=request.author_user_id,
                 text=request.text,
                 type=message_type_name(request.type) or "text",
-                payload=_dict(request.payload, request.HasField("payload")),
+                payload=_dict(request.payload, request.HasField("payload"), field="payload"),
             ),
         )
         return pb.AppendOutboundMessageResponse(
@@ -355,3 +346,45 @@ def _asset_pb(asset: models.MarketingAsset) -> pb.MarketingAsset:
         project_code=asset.project_code or "",
         channel=asset.channel,
     )
+
+
+def _inbound(m: pb.InboundMessage) -> models.Inbound:
+    sent_at = to_datetime(m.sent_at, field="sent_at") if m.HasField("sent_at") else now_utc()
+    return models.Inbound(
+        channel=PROVIDERS.get(m.provider, ""),
+        provider_message_id=m.provider_message_id,
+        from_phone=m.from_phone,
+        profile_name=m.profile_name,
+        sent_at=sent_at,
+        type=message_type_name(m.type),
+        text=m.text,
+        media=json_format.MessageToDict(m.media, preserving_proto_field_name=True) if m.HasField("media") else None,
+        payload=_dict(m.payload, m.HasField("payload"), field="payload"),
+        context_message_id=m.context_message_id,
+        project_code=m.project_code,
+        asset_code=m.asset_code,
+        reply_id=m.reply_id,
+    )
+
+
+def _stored(stored: models.Stored) -> pb.IngestMessageResponse:
+    return pb.IngestMessageResponse(
+        lead_id=str(stored.lead_id),
+        conversation_id=str(stored.conversation_id),
+        ticket_id=str(stored.ticket_id),
+        message_id=str(stored.message_id),
+        duplicate=stored.duplicate,
+        phone_e164=stored.phone_e164,
+    )
+
+
+def _outcome(result: models.Stored | BaseException) -> pb.IngestOutcome:
+    if isinstance(result, models.Stored):
+        return pb.IngestOutcome(stored=_stored(result))
+    status = status_for(result)
+    if status is None:
+        # A bug, not a refusal: it fails this message only, and is logged like the interceptor logs one.
+        log.error("unhandled error in IngestMessages", exc_info=result)
+        status = (grpc.StatusCode.INTERNAL, "internal error", None)
+    code, message, field = status
+    return pb.IngestOutcome(error=pb.IngestError(code=code.value[0], message=message, field=field or ""))

@@ -15,3 +15,5 @@ class IngestSettings(ServiceSettings):
     metrics_port: int = Field(0, ge=0, le=65535, validation_alias=AliasChoices("INGEST_METRICS_PORT"))
     visits_target: str = Field("127.0.0.1:50052", validation_alias=AliasChoices("VISITS_TARGET"))
     visits_timeout_seconds: float = Field(3.0, gt=0, validation_alias=AliasChoices("INGEST_VISITS_TIMEOUT_SECONDS"))
+    write_batch_max: int = Field(256, ge=1, le=10_000, validation_alias=AliasChoices("INGEST_WRITE_BATCH_MAX"))
+    writers: int = Field(2, ge=1, le=64, validation_alias=AliasChoices("INGEST_WRITERS"))

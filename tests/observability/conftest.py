@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from libs.common.telemetry import add_span_exporter
+from libs.common.telemetry import add_span_exporter, instrument
 
 
 def sql(span: ReadableSpan) -> str:
@@ -22,7 +22,7 @@ def sql(span: ReadableSpan) -> str:
 
 
 def rpc(span: ReadableSpan, method: str, kind: SpanKind) -> bool:
-    """A gRPC span of one of our methods (`/vertice360.ingest.v1.IngestService/IngestMessage`) of that kind."""
+    """A gRPC span of one of our methods (`/vertice360.ingest.v1.IngestService/IngestMessages`) of that kind."""
     return span.kind == kind and span.name.startswith("/vertice360.") and span.name.endswith(f"/{method}")
 
 
@@ -68,6 +68,7 @@ class Spans:
 @pytest.fixture(scope="package")
 def span_exporter() -> Iterator[InMemorySpanExporter]:
     """Installed once (the tracer provider is process-wide); shut down after, so later spans are not kept."""
+    instrument()
     exporter = InMemorySpanExporter()
     add_span_exporter(exporter)
     yield exporter

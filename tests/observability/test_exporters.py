@@ -83,3 +83,23 @@ async def test_an_otlp_endpoint_receives_the_spans_named_after_the_service() -> 
     span_names = {span.name for rs in resource_spans for scope in rs.scope_spans for span in scope.spans}
     assert services == {"ingest"}
     assert "GET" in span_names
+
+
+PATCHED = """
+import psycopg
+from libs.common.telemetry import configure_telemetry
+
+configure_telemetry("ingest")
+print(hasattr(psycopg.AsyncConnection.connect, "__wrapped__"))
+"""
+
+
+@pytest.mark.parametrize(("env", "patched"), [({}, False), ({"OTEL_TRACES_EXPORTER": "console"}, True)])
+async def test_libraries_are_patched_only_when_spans_are_exported(env: dict[str, str], patched: bool) -> None:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", PATCHED, cwd=ROOT, env={**clean, **env}, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(child.communicate(), timeout=30)
+    assert child.returncode == 0
+    assert out.decode().strip() == str(patched)

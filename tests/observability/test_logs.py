@@ -18,7 +18,7 @@ from libs.common.clients import metadata_for
 from libs.common.logging import JsonFormatter, log_context
 from libs.common.server import run_server
 from libs.common.settings import ServiceSettings
-from libs.common.telemetry import configure_telemetry, continued_trace
+from libs.common.telemetry import continued_trace, instrument
 from vertice360.ingest.v1 import ingest_pb2
 
 SECRET = "logs-test-secret-" + "x" * 32
@@ -72,7 +72,7 @@ def kept() -> Iterator[Kept]:
 async def test_an_rpc_s_lines_carry_its_server_span_tenant_and_ticket(
     span_exporter: InMemorySpanExporter, kept: Kept
 ) -> None:
-    configure_telemetry("probe")
+    instrument()
     span_exporter.clear()
 
     async def get_ticket(request: ingest_pb2.GetTicketRequest, context: grpc.aio.ServicerContext) -> Any:

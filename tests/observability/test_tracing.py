@@ -45,11 +45,11 @@ async def test_a_meta_webhook_is_one_trace_from_the_gateway_through_ingest_and_i
     http = await spans.server_span("POST /webhooks/meta")
     trace_id = http.context.trace_id
     await spans.wait_for(
-        lambda all_spans: any(rpc(s, "IngestMessage", SpanKind.SERVER) for s in all_spans), what="ingest span"
+        lambda all_spans: any(rpc(s, "IngestMessages", SpanKind.SERVER) for s in all_spans), what="ingest span"
     )
     trace = spans.trace(trace_id)
-    (client,) = [s for s in trace if rpc(s, "IngestMessage", SpanKind.CLIENT)]
-    (server,) = [s for s in trace if rpc(s, "IngestMessage", SpanKind.SERVER)]
+    (client,) = [s for s in trace if rpc(s, "IngestMessages", SpanKind.CLIENT)]
+    (server,) = [s for s in trace if rpc(s, "IngestMessages", SpanKind.SERVER)]
     statements = [s for s in trace if parent_id(s) == server.context.span_id and sql(s)]
 
     # gateway HTTP -> gateway gRPC client -> ingest gRPC server -> ingest's SQL, one trace id throughout.

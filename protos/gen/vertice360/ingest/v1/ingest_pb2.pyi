@@ -285,6 +285,36 @@ class IngestMessageResponse(_message.Message):
     phone_e164: str
     def __init__(self, lead_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., ticket_id: _Optional[str] = ..., message_id: _Optional[str] = ..., duplicate: _Optional[bool] = ..., phone_e164: _Optional[str] = ...) -> None: ...
 
+class IngestMessagesRequest(_message.Message):
+    __slots__ = ("messages",)
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[InboundMessage]
+    def __init__(self, messages: _Optional[_Iterable[_Union[InboundMessage, _Mapping]]] = ...) -> None: ...
+
+class IngestMessagesResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[IngestOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[IngestOutcome, _Mapping]]] = ...) -> None: ...
+
+class IngestOutcome(_message.Message):
+    __slots__ = ("stored", "error")
+    STORED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    stored: IngestMessageResponse
+    error: IngestError
+    def __init__(self, stored: _Optional[_Union[IngestMessageResponse, _Mapping]] = ..., error: _Optional[_Union[IngestError, _Mapping]] = ...) -> None: ...
+
+class IngestError(_message.Message):
+    __slots__ = ("code", "message", "field")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    field: str
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., field: _Optional[str] = ...) -> None: ...
+
 class DeadLetter(_message.Message):
     __slots__ = ("id", "source", "reason", "payload", "received_at", "tenant_slug")
     ID_FIELD_NUMBER: _ClassVar[int]

@@ -74,6 +74,11 @@ class IngestServiceStub:
                 request_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessageRequest.SerializeToString,
                 response_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessageResponse.FromString,
                 _registered_method=True)
+        self.IngestMessages = channel.unary_unary(
+                '/vertice360.ingest.v1.IngestService/IngestMessages',
+                request_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessagesRequest.SerializeToString,
+                response_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessagesResponse.FromString,
+                _registered_method=True)
         self.RecordDeadLetter = channel.unary_unary(
                 '/vertice360.ingest.v1.IngestService/RecordDeadLetter',
                 request_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.RecordDeadLetterRequest.SerializeToString,
@@ -165,6 +170,15 @@ class IngestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IngestMessages(self, request, context):
+        """Stores up to 500 inbound messages of the caller's tenant, each exactly once, committed together
+        (group commit) and answered once all are durable. Each message has its own outcome, in request
+        order: one the rules refuse fails alone. The whole call fails only when nothing could be stored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RecordDeadLetter(self, request, context):
         """Keeps an unroutable or unparseable webhook payload with the reason (service).
         """
@@ -250,6 +264,11 @@ def add_IngestServiceServicer_to_server(servicer, server):
                     servicer.IngestMessage,
                     request_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessageRequest.FromString,
                     response_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessageResponse.SerializeToString,
+            ),
+            'IngestMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.IngestMessages,
+                    request_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessagesRequest.FromString,
+                    response_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessagesResponse.SerializeToString,
             ),
             'RecordDeadLetter': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordDeadLetter,
@@ -498,6 +517,33 @@ class IngestService:
             '/vertice360.ingest.v1.IngestService/IngestMessage',
             vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessageRequest.SerializeToString,
             vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IngestMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.ingest.v1.IngestService/IngestMessages',
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessagesRequest.SerializeToString,
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.IngestMessagesResponse.FromString,
             options,
             channel_credentials,
             insecure,
