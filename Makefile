@@ -10,12 +10,13 @@ PROTO_SRC := $(shell find protos/vertice360 -name '*.proto' | sort)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test test-fast lint fmt proto proto-check bench clean
+.PHONY: help install run test test-fast lint fmt proto proto-check bench chaos clean
 
 help:
 	@echo "make run    start the whole stack (embedded Postgres/Redis unless DATABASE_URL/REDIS_URL are set)"
 	@echo "make test   run the test suite"
 	@echo "make lint   ruff;  make proto  regenerate gRPC code;  make bench  benchmarks"
+	@echo "make chaos  kill and restart every part under load; fails on any lost or doubled message or reply"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -55,6 +56,10 @@ proto-check: proto
 
 bench: install
 	$(BIN)/python -m bench $(ARGS)
+
+# Fault injection (docs/chaos.md): its own Postgres and Redis whatever DATABASE_URL says; exit 1 on any loss.
+chaos: install
+	$(BIN)/python -m bench.chaos $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .v360 .pytest_cache .ruff_cache

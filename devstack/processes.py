@@ -40,6 +40,11 @@ class Child:
     oneshot: bool = False
     stopping: bool = False
     watcher: asyncio.Task[None] | None = field(default=None, repr=False)
+    # How it was started, so it can be started again the same way (ProcessGroup.restart).
+    argv: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    forward: bool = True
+    account: OsAccount | None = None
 
     @property
     def pid(self) -> int:
@@ -120,10 +125,33 @@ class ProcessGroup:
             signal_group=signal_group,
             tail=deque(maxlen=self._tail_lines),
             oneshot=oneshot,
+            argv=tuple(argv),
+            env=dict(env),
+            forward=forward,
+            account=account,
         )
         child.watcher = asyncio.create_task(self._watch(child, forward=forward), name=f"watch-{name}")
         self.children.append(child)
         return child
+
+    async def restart(self, child: Child) -> Child:
+        """Starts a stopped or killed `child` again with the same command, environment and account, in its place."""
+        if not child.stopping:
+            raise RuntimeError(f"{child.name} (pid {child.pid}) was not stopped or killed")
+        await self.wait(child)
+        fresh = await self.start(
+            child.name,
+            child.argv,
+            env=child.env,
+            forward=child.forward,
+            oneshot=child.oneshot,
+            stop_signal=child.stop_signal,
+            signal_group=child.signal_group,
+            account=child.account,
+        )
+        self.children.remove(fresh)
+        self.children[self.children.index(child)] = fresh
+        return fresh
 
     async def run(self, name: str, argv: Sequence[str], *, env: Mapping[str, str], within: float) -> Child:
         """Runs a one-shot command to completion (killed after `within` seconds), keeping its output."""

@@ -6,6 +6,8 @@ import asyncio
 import io
 import sys
 
+import pytest
+
 from devstack.processes import ProcessGroup, child_env
 
 IGNORES_SIGTERM = (
@@ -44,3 +46,32 @@ async def test_stop_kills_a_child_that_ignores_sigterm() -> None:
     await group.stop_all([["stubborn"]], grace=0.5)
     assert child.returncode == -9
     assert not group.failed.done()
+
+
+async def test_a_killed_child_restarts_with_the_same_command_in_its_place() -> None:
+    out = io.StringIO()
+    group = ProcessGroup(out=out)
+    argv = [sys.executable, "-c", "import os, time; print(os.environ['WHO'], flush=True); time.sleep(60)"]
+    first = await group.start("again", argv, env=child_env({"WHO": "me"}))
+    other = await group.start("other", [sys.executable, "-c", "import time; time.sleep(60)"], env=child_env({}))
+    group.kill(first)
+    second = await group.restart(first)
+    async with asyncio.timeout(10):
+        while not second.tail:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    assert first.returncode == -9
+    assert second.pid != first.pid and second.returncode is None
+    assert group.children == [second, other]
+    assert second.last_lines() == "me"
+    assert not group.failed.done()
+    await group.stop_all([], grace=1.0)
+
+
+async def test_restart_refuses_a_child_that_was_not_stopped() -> None:
+    group = ProcessGroup(out=io.StringIO())
+    child = await group.start("running", [sys.executable, "-c", "import time; time.sleep(60)"], env=child_env({}))
+    try:
+        with pytest.raises(RuntimeError, match="was not stopped"):
+            await group.restart(child)
+    finally:
+        await group.stop_all([], grace=1.0)

@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -52,6 +52,10 @@ class UpOptions:
     port: int
     replicas: Mapping[str, int]
     seed: bool = True
+    # Our own Postgres and Redis even when DATABASE_URL / REDIS_URL are set (a run that stops and restarts them).
+    embedded_only: bool = False
+    # More environment for every child; the stack's own wiring (URLs, targets, secret, ports) wins over it.
+    extra_env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,8 @@ class Stack:
         self.targets: dict[str, str] = {}
         self.ports: dict[str, int] = {}
         self.status = "starting"
+        # Which of Postgres and Redis this run starts itself; decided when it starts.
+        self.embedded: dict[str, bool] = {}
         self._last_readyz = "no answer yet"
         # Set once this run owns stack.json; a refused second runner must not overwrite the first one's file.
         self._owns_state = False
@@ -141,14 +147,11 @@ class Stack:
         """Runs the stack until SIGINT/SIGTERM (exit 0) or a failure (exit 1); always stops every child."""
         started = time.monotonic()
         loop = asyncio.get_running_loop()
-        self._procs = ProcessGroup(out=self.out)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self._on_signal)
         code = 0
         try:
-            await self._guard(self._start())
-            self.status = "running"
-            self._write_state()
+            await self.start()
             self._banner(time.monotonic() - started)
             await self._guard(self._stop.wait())
         except _Interrupted:
@@ -163,10 +166,21 @@ class Stack:
             self.say(f"error: {exc}")
             code = 1
         finally:
-            await self._shutdown()
+            await self.shutdown()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
         return code
+
+    async def start(self) -> None:
+        """Starts everything and waits until it is ready; the caller must `shutdown()` afterwards, even on errors."""
+        self._procs = ProcessGroup(out=self.out)
+        await self._guard(self._start())
+        self.status = "running"
+        self._write_state()
+
+    async def shutdown(self) -> None:
+        """Stops every child in order: gateway, services, then Redis and Postgres."""
+        await self._shutdown()
 
     def _on_signal(self) -> None:
         if self._stop.is_set():
@@ -201,8 +215,9 @@ class Stack:
             raise StartupError(f"port {self.options.port} on {self.options.host} is in use; choose another with --port")
         self._owns_state = True
         self.secret = self.settings.explicit_auth_secret() or load_or_create_secret(self.data_dir)
-        external_db = self.settings.external_database_url()
-        external_redis = self.settings.external_redis_url()
+        external_db = None if self.options.embedded_only else self.settings.external_database_url()
+        external_redis = None if self.options.embedded_only else self.settings.external_redis_url()
+        self.embedded = {"postgres": external_db is None, "redis": external_redis is None}
         replica_count = sum(self.options.replicas.get(service, 1) for service in SERVICES)
         try:
             ports = free_ports(
@@ -236,17 +251,20 @@ class Stack:
 
         self.database_url, self.redis_url = await asyncio.gather(database(), cache())
         # The gateway's channels connect lazily, so it can import (the slow part) while migrations run.
-        await self.procs.start(
-            "gateway",
-            [sys.executable, "-m", "gateway"],
-            env=self._env(
-                {
-                    "GATEWAY_HOST": self.options.host,
-                    "GATEWAY_PORT": str(self.options.port),
-                    **self.settings.demo_channel_env(),
-                }
-            ),
-        )
+        gateways = self.options.replicas.get("gateway", 1)
+        for index in range(1, gateways + 1):
+            # Every gateway process binds the one port (SO_REUSEPORT): the kernel spreads connections over them.
+            await self.procs.start(
+                "gateway" if gateways == 1 else f"gateway-{index}",
+                [sys.executable, "-m", "gateway"],
+                env=self._env(
+                    {
+                        "GATEWAY_HOST": self.options.host,
+                        "GATEWAY_PORT": str(self.options.port),
+                        **self.settings.demo_channel_env(),
+                    }
+                ),
+            )
         self._write_state()
 
         # Each schema migrates under its own advisory lock, so the three run side by side; each
@@ -259,7 +277,7 @@ class Stack:
 
         await asyncio.gather(*(migrate_then_start(service) for service in SERVICES))
         self._write_state()
-        await self._wait_ready()
+        await self.wait_ready()
         if self.options.seed:
             try:
                 report = await seed_demo(
@@ -352,6 +370,7 @@ class Stack:
     def _env(self, extra: Mapping[str, str]) -> dict[str, str]:
         return child_env(
             {
+                **self.options.extra_env,
                 "DATABASE_URL": self.database_url,
                 "REDIS_URL": self.redis_url,
                 "V360_AUTH_SECRET": self.secret,
@@ -364,7 +383,8 @@ class Stack:
             }
         )
 
-    async def _wait_ready(self) -> None:
+    async def wait_ready(self) -> None:
+        """Waits until every replica is SERVING and the gateway's /readyz answers 200; StartupError on timeout."""
         pending = {replica.name for replica in self.plan} | {"gateway"}
         within = self.settings.startup_timeout_seconds
         try:
@@ -429,10 +449,7 @@ class Stack:
             "docs_url": f"{self.gateway_url}/docs",
             "database_url": self.database_url,
             "redis_url": self.redis_url,
-            "embedded": {
-                "postgres": self.settings.external_database_url() is None,
-                "redis": self.settings.external_redis_url() is None,
-            },
+            "embedded": self.embedded,
             "targets": self.targets,
             "services": {
                 service: [
@@ -454,8 +471,9 @@ class Stack:
         if started_any:
             self.say("stopping: gateway, then services, then Redis and Postgres")
             services = [replica.name for replica in self.plan]
+            gateways = [child.name for child in self.procs.children if child.name.partition("-")[0] == "gateway"]
             await self.procs.stop_all(
-                [["gateway"], services, ["redis", "postgres"]], grace=self.settings.stop_timeout_seconds
+                [gateways, services, ["redis", "postgres"]], grace=self.settings.stop_timeout_seconds
             )
         if self._owns_state and (self.data_dir / STACK_FILE).exists():
             self.status = "stopped"

@@ -7,6 +7,9 @@ replicas never send the same reply side by side. Neither Meta nor Gupshup takes 
 sends, so one window stays at-least-once: the process dies (or the answer is lost: a timeout) after
 the provider accepted the reply and before `record_sent` commits. The window is kept to one HTTP answer
 plus one single-statement UPDATE; a graceful shutdown lets in-flight sends finish (or time out) first.
+A database error at that point (a Postgres restart, a pooled connection it closed) is retried for up to
+a lease rather than left to the lease, which would send the reply again (`make chaos`,
+`postgres-mid-send`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ JOB_OLDEST = Gauge(
 JOB_KINDS = ("append", "send")
 # The backlog is one query over the open jobs: every few seconds is plenty for a gauge.
 BACKLOG_EVERY_SECONDS = 5.0
+# Recording a reply the provider took is retried this often (doubling) while the database is away.
+RECORD_RETRY_FIRST_SECONDS = 0.1
+RECORD_RETRY_MAX_SECONDS = 1.0
 
 
 def backoff_seconds(
@@ -321,11 +327,34 @@ class DeliveryWorker:
         if breaker is not None:
             breaker.success()
         DELIVERIES.labels(provider.name, "sent").inc()
-        recorded = await self.repository.record_sent(
-            job=job, provider=provider.name, provider_message_id=provider_message_id
-        )
+        recorded = await self._record_sent(job, provider=provider.name, provider_message_id=provider_message_id)
         if not recorded:
             log.warning("reply %s was accepted twice by %s; the first id is kept", job.outbound_id, provider.name)
+
+    async def _record_sent(self, job: Job, *, provider: str, provider_message_id: str) -> bool:
+        """Records the provider's acceptance, retrying database errors for up to one lease.
+
+        The reply is out: a job left to its lease would be sent to the lead again, so a passing database
+        error (a restart, a connection the server closed) must not drop the record. Recording is idempotent.
+        """
+        give_up_at = time.monotonic() + self.settings.delivery_lease_seconds
+        delay = RECORD_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                return await self.repository.record_sent(
+                    job=job, provider=provider, provider_message_id=provider_message_id
+                )
+            except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+                if time.monotonic() + delay > give_up_at:
+                    raise
+                log.warning(
+                    "reply %s was sent but not recorded (%s); trying again in %.1fs",
+                    job.outbound_id,
+                    type(exc).__name__,
+                    delay,
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECORD_RETRY_MAX_SECONDS)
 
     async def _timed_send(self, provider: Provider, account: ProviderAccount | None, job: Job) -> str:
         # httpx bounds each phase (connect, write, read); the lease needs a bound on the whole call.

@@ -100,6 +100,8 @@ class ProviderDouble:
         self.requests: list[Recorded] = []
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._holds: list[asyncio.Event] = []
+        # While set, every request is answered with it (scripts wait): a provider outage.
+        self.outage: Reply | None = None
         self.url = ""
         self.app = Starlette(
             routes=[
@@ -165,7 +167,7 @@ class ProviderDouble:
         self, request: HttpRequest, recorded: Recorded, success: Callable[[Recorded, Reply], dict[str, Any]]
     ) -> Response:
         script = self._scripts[recorded.account]
-        reply = script.popleft() if script else Reply()
+        reply = self.outage or (script.popleft() if script else Reply())
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if reply.hold is not None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
+import psycopg
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from psycopg_pool import AsyncConnectionPool
@@ -44,6 +45,14 @@ pytestmark = pytest.mark.integration
 
 T = TypeVar("T")
 DS = pb.DeliveryStatus
+REFUSE_RECORDING_SENDS = """
+CREATE OR REPLACE FUNCTION supervisor.refuse_recording() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = 'admin_shutdown';
+END $$;
+CREATE TRIGGER refuse_recording BEFORE UPDATE OF provider_message_id ON supervisor.outbound_messages
+    FOR EACH ROW WHEN (NEW.provider_message_id IS NOT NULL) EXECUTE FUNCTION supervisor.refuse_recording();
+"""
 
 
 def fast_env(double: ProviderDouble) -> dict[str, str]:
@@ -635,6 +644,28 @@ async def test_killed_mid_delivery_and_restarted_each_reply_is_sent_exactly_once
         stored = (await world.outbound(tenant, ticket_id))[0]
         accepted = next(r for r in requests if r.accepted and r.text() == f"respuesta {i}")
         assert stored.provider_message_id == accepted.message_id
+
+
+async def test_a_database_error_while_recording_a_sent_reply_does_not_send_it_again(world: World) -> None:
+    tenant, account = await world.meta_tenant()
+    ticket_id = await world.lead(tenant)
+    gate = asyncio.Event()
+    world.double.script(account, Reply(hold=gate))
+    async with await psycopg.AsyncConnection.connect(libpq_url(world.database_url), autocommit=True) as conn:
+        # Postgres refuses the write that records the provider's id, as a restarting server would.
+        await conn.execute(REFUSE_RECORDING_SENDS)
+        try:
+            await world.send(tenant, ticket_id, "Hola, ¿te llegó una sola vez?")
+            await world.double.wait_for(lambda: len(world.double.for_account(account)) == 1)
+            gate.set()
+            await world.double.wait_for(lambda: world.double.accepted(account) != [])
+            await asyncio.sleep(0.5)
+        finally:
+            await conn.execute("DROP TRIGGER IF EXISTS refuse_recording ON supervisor.outbound_messages")
+    stored = await world.settled(tenant, ticket_id, DS.DELIVERY_STATUS_SENT, within=15)
+    requests = world.double.for_account(account)
+    assert len(requests) == 1
+    assert stored.provider_message_id == requests[0].message_id
 
 
 async def test_assignment_and_escalation(world: World) -> None:
