@@ -15,7 +15,7 @@ CODES = {code.value[0]: code for code in grpc.StatusCode}
 # What ingest takes in one IngestMessages call (see ingest.proto).
 MAX_BATCH = 500
 # Calls out at once per tenant before messages start to queue for the next call.
-MAX_CALLS = 4
+MAX_CALLS = 1
 Pending = tuple[ingest_pb2.InboundMessage, "asyncio.Future[ingest_pb2.IngestMessageResponse]"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -102,6 +103,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             **{target.name: health.service_check(target, timeout=timeout) for target in backends.health},
         }
         app.state.ready_checks = {name: _untraced(check) for name, check in checks.items()}
+        # What exists after start-up lives as long as the process: out of the collector's full passes.
+        gc.freeze()
         try:
             yield
         finally:
@@ -128,7 +131,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         window_seconds=settings.rate_limit_window_seconds,
     )
     app.add_middleware(MetricsMiddleware)
-    for module in (health, auth, dashboard, ingest, visits, supervisor, webhooks):
+    # Routes are matched in order, router by router: the webhooks carry most requests, so they come first.
+    for module in (webhooks, health, auth, dashboard, ingest, visits, supervisor):
         app.include_router(module.router)
     # Outermost: one server span per request, named by route template; probes and scrapes are not traced.
     instrument_app(app, excluded_urls="/healthz,/readyz,/metrics", server_request_hook=_hide_raw_url)
