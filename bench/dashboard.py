@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from bench.webhooks import percentile
+from bench.stats import percentile
 
 PREFIX = "/api/demo/vertice360-orquestador"
 

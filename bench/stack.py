@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -9,10 +10,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -31,27 +33,42 @@ class RunningStack:
     url: str
     data_dir: Path
 
+    def state(self) -> dict[str, Any]:
+        """The stack's stack.json: database_url, redis_url, gRPC targets, ..."""
+        return json.loads((self.data_dir / "stack.json").read_text())
+
     def v360(self, *args: str) -> str:
         """Runs a `v360` subcommand against this stack and returns its output."""
         done = subprocess.run(
-            [V360, *args, "--data-dir", str(self.data_dir)], check=True, capture_output=True, text=True, timeout=60
+            [V360, *args, "--data-dir", str(self.data_dir)], capture_output=True, text=True, timeout=60
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"v360 {args[0]} exited {done.returncode}: {done.stderr.strip()[-1000:]}")
         return done.stdout.strip()
 
 
+def _status(data_dir: Path) -> str:
+    """stack.json's status ("starting", then "running" once seeded: `v360 tenant add` needs that)."""
+    try:
+        return str(json.loads((data_dir / "stack.json").read_text()).get("status", ""))
+    except (FileNotFoundError, ValueError):
+        return ""
+
+
 @contextmanager
-def v360_up(*, extra_args: tuple[str, ...] = (), timeout: float = 120.0) -> Iterator[RunningStack]:
-    """`v360 up` on a free port until the block ends (SIGTERM, then wait)."""
+def v360_up(
+    *, extra_args: tuple[str, ...] = (), env: Mapping[str, str] | None = None, timeout: float = 120.0
+) -> Iterator[RunningStack]:
+    """`v360 up` on a free port, with `env` added to ours, until the block ends (SIGTERM, then wait)."""
     port = free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="v360-bench-"))
     data_dir.chmod(0o755)
     log = (data_dir / "up.log").open("w")
-    env = {**os.environ, "LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
         [V360, "up", "--port", str(port), "--data-dir", str(data_dir), *extra_args],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=env,
+        env={**os.environ, "LOG_LEVEL": "WARNING", **(env or {})},
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -61,7 +78,7 @@ def v360_up(*, extra_args: tuple[str, ...] = (), timeout: float = 120.0) -> Iter
             if process.poll() is not None:
                 raise RuntimeError(f"v360 up exited: {(data_dir / 'up.log').read_text()[-3000:]}")
             try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200 and (data_dir / "stack.json").exists():
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200 and _status(data_dir) == "running":
                     break
             except httpx.HTTPError:
                 pass

@@ -1,31 +1,21 @@
-"""Signed Meta webhooks through the gateway at rising concurrency: throughput and latency per step."""
+"""Signed Meta webhooks through the gateway at rising offered load: throughput, latency and CPU per step."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import secrets
-import statistics
 import time
-from dataclasses import asdict, dataclass
+from pathlib import Path
 
-import httpx
+from bench import cpu, stats
+from bench.loadgen import offer, request_bytes
 
-
-@dataclass
-class Step:
-    concurrency: int
-    seconds: float
-    sent: int
-    ok: int
-    errors: int
-    messages_per_second: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    max_ms: float
+# A step "holds" when it serves what was offered, in time and without errors; the first that doesn't is the break.
+HOLDS_SHARE = 0.95
+HOLDS_P99_MS = 100.0
+WARM_UP_RATE = 300.0
 
 
 def meta_body(*, phone_number_id: str, phone: str, wamid: str, text: str) -> bytes:
@@ -60,90 +50,77 @@ def meta_body(*, phone_number_id: str, phone: str, wamid: str, text: str) -> byt
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (0..1) of `values`, nearest-rank."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-
-async def run_step(
-    client: httpx.AsyncClient, *, url: str, secret: str, phone_number_id: str, concurrency: int, seconds: float
-) -> Step:
-    """`concurrency` senders post distinct messages back to back for `seconds`."""
-    latencies: list[float] = []
-    errors = 0
-    stop_at = time.perf_counter() + seconds
-
-    async def sender(worker: int) -> None:
-        nonlocal errors
-        # Spread the load over many leads, as real traffic is, a few messages each.
-        while time.perf_counter() < stop_at:
-            phone = "5491155" + str(secrets.randbelow(10**6)).zfill(6)
-            body = meta_body(
-                phone_number_id=phone_number_id,
-                phone=phone,
-                wamid=f"wamid.bench.{secrets.token_hex(12)}",
-                text=f"Hola, consulta {worker} sobre el departamento",
-            )
-            signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-            started = time.perf_counter()
-            try:
-                reply = await client.post(
-                    url,
-                    content=body,
-                    headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
-                )
-                if reply.status_code == 200:
-                    latencies.append((time.perf_counter() - started) * 1000)
-                else:
-                    errors += 1
-            except httpx.HTTPError:
-                errors += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*(sender(i) for i in range(concurrency)))
-    elapsed = time.perf_counter() - began
-    return Step(
-        concurrency=concurrency,
-        seconds=round(elapsed, 2),
-        sent=len(latencies) + errors,
-        ok=len(latencies),
-        errors=errors,
-        messages_per_second=round(len(latencies) / elapsed, 1),
-        p50_ms=round(statistics.median(latencies), 2) if latencies else 0.0,
-        p95_ms=round(percentile(latencies, 0.95), 2),
-        p99_ms=round(percentile(latencies, 0.99), 2),
-        max_ms=round(max(latencies), 2) if latencies else 0.0,
-    )
-
-
-async def webhook_benchmark(
-    *, base_url: str, secret: str, phone_number_id: str, steps: list[int], seconds: float
-) -> list[dict[str, object]]:
-    """Runs every concurrency step against the gateway and returns the rows."""
-    limits = httpx.Limits(max_connections=max(steps) + 8, max_keepalive_connections=max(steps) + 8)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        warm = await run_step(
-            client,
-            url=f"{base_url}/webhooks/meta",
-            secret=secret,
+def signed_requests(*, url: str, secret: str, phone_number_id: str, phones: list[str], count: int) -> list[bytes]:
+    """`count` ready-to-send webhook requests, each a new message (its own wamid) from one of `phones`."""
+    requests = []
+    for index in range(count):
+        body = meta_body(
             phone_number_id=phone_number_id,
-            concurrency=2,
-            seconds=1.0,
+            phone=phones[index % len(phones)],
+            wamid=f"wamid.bench.{secrets.token_hex(12)}",
+            text=f"Hola, consulta {index} sobre el departamento",
         )
-        if warm.ok == 0:
-            raise RuntimeError(f"warm-up failed: {warm}")
-        rows = []
-        for concurrency in steps:
-            step = await run_step(
-                client,
-                url=f"{base_url}/webhooks/meta",
-                secret=secret,
-                phone_number_id=phone_number_id,
-                concurrency=concurrency,
-                seconds=seconds,
-            )
-            rows.append(asdict(step))
-        return rows
+        signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+        requests.append(request_bytes(url, body=body, headers=headers))
+    return requests
+
+
+def webhook_benchmark(
+    *, base_url: str, data_dir: Path, secret: str, phone_number_id: str, rates: list[float], seconds: float, leads: int
+) -> list[dict[str, object]]:
+    """Warms up `leads` conversations, then offers each rate for `seconds`; one row per rate.
+
+    Messages come from known leads, as most of a sales team's traffic does (a conversation is many
+    messages); the warm-up stores each lead's first message, outside the measurement.
+    """
+    url = f"{base_url}/webhooks/meta"
+    phones = [f"54911{6000_0000 + n:08d}" for n in range(leads)]
+    secrets.SystemRandom().shuffle(phones)
+    warm = offer(
+        url,
+        signed_requests(url=url, secret=secret, phone_number_id=phone_number_id, phones=phones, count=leads),
+        rate=WARM_UP_RATE,
+    )
+    if warm.errors:
+        raise RuntimeError(f"warm-up: {warm.errors} of {warm.scheduled} webhooks failed ({warm.error_samples})")
+    rows = []
+    for rate in rates:
+        requests = signed_requests(
+            url=url, secret=secret, phone_number_id=phone_number_id, phones=phones, count=round(rate * seconds)
+        )
+        before = cpu.stack_seconds(data_dir)
+        result = offer(url, requests, rate=rate)
+        used = cpu.since(before, cpu.stack_seconds(data_dir))
+        served = stats.rate(result.completed, result.seconds)
+        row: dict[str, object] = {
+            "offered_per_second": rate,
+            "messages_per_second": served,
+            "seconds": round(result.seconds, 2),
+            "sent": result.scheduled,
+            "ok": result.completed,
+            "errors": result.errors,
+            "error_samples": result.error_samples,
+            **stats.latency(result.latencies_ms),
+            "cpu_us_per_message": {
+                name: round(1e6 * spent / max(result.completed, 1)) for name, spent in sorted(used.items())
+            },
+            "generator_cpu_us_per_message": round(1e6 * result.generator_cpu_seconds / max(result.completed, 1)),
+        }
+        row["holds"] = (
+            not result.errors and served >= HOLDS_SHARE * rate and float(row["p99_ms"]) < HOLDS_P99_MS  # type: ignore[arg-type]
+        )
+        rows.append(row)
+        print(f"   offered {rate:g}/s: {served}/s, p99 {row['p99_ms']} ms, {result.errors} errors", flush=True)
+    return rows
+
+
+def summary(rows: list[dict[str, object]]) -> dict[str, object]:
+    """The highest offered rate that held, and the first that didn't (the break point)."""
+    held = [row for row in rows if row["holds"]]
+    broke = next((row for row in rows if not row["holds"]), None)
+    return {
+        "sustained_per_second": max((float(row["messages_per_second"]) for row in held), default=0.0),  # type: ignore[arg-type]
+        "breaks_at_offered": broke["offered_per_second"] if broke else None,
+        "holds_when": f"0 errors, >= {HOLDS_SHARE:.0%} of the offered rate served, p99 < {HOLDS_P99_MS:g} ms",
+    }

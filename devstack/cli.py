@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_argument(parse_replicas),
         default=parse_replicas(""),
         metavar="SVC=N,...",
-        help="processes per gRPC service, e.g. ingest=2,visits=1,supervisor=1 (default 1 each)",
+        help="processes per gRPC service and of the gateway, e.g. ingest=2,gateway=2 (default 1 each)",
     )
     up.add_argument("--no-seed", dest="seed", action="store_false", help="do not upsert the demo tenant")
     _data_dir_option(up)

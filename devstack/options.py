@@ -8,13 +8,15 @@ import zoneinfo
 import phonenumbers
 
 SERVICES = ("ingest", "visits", "supervisor")
+# What `--replicas` scales: the gRPC services, and the gateway (its processes share one port).
+SCALABLE = (*SERVICES, "gateway")
 MAX_REPLICAS = 8
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
 def parse_replicas(text: str) -> dict[str, int]:
-    """Reads `ingest=2,visits=1` into a count for every service (1 when not named)."""
-    counts = dict.fromkeys(SERVICES, 1)
+    """Reads `ingest=2,gateway=2` into a count for every service and the gateway (1 when not named)."""
+    counts = dict.fromkeys(SCALABLE, 1)
     seen: set[str] = set()
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, value = item.partition("=")
@@ -22,7 +24,7 @@ def parse_replicas(text: str) -> dict[str, int]:
         if not sep:
             raise ValueError(f"replicas: {item!r} is not <service>=<count>")
         if name not in counts:
-            raise ValueError(f"replicas: unknown service {name!r}; expected one of {', '.join(SERVICES)}")
+            raise ValueError(f"replicas: unknown service {name!r}; expected one of {', '.join(SCALABLE)}")
         if name in seen:
             raise ValueError(f"replicas: {name} given twice")
         try:

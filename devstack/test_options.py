@@ -8,17 +8,22 @@ from devstack.options import MAX_REPLICAS, parse_replicas, validate_region, vali
 
 
 def test_replicas_default_to_one_each() -> None:
-    assert parse_replicas("") == {"ingest": 1, "visits": 1, "supervisor": 1}
+    assert parse_replicas("") == {"ingest": 1, "visits": 1, "supervisor": 1, "gateway": 1}
 
 
 def test_replicas_named_counts_override_defaults() -> None:
-    assert parse_replicas("ingest=3, supervisor=2") == {"ingest": 3, "visits": 1, "supervisor": 2}
+    assert parse_replicas("ingest=3, supervisor=2, gateway=2") == {
+        "ingest": 3,
+        "visits": 1,
+        "supervisor": 2,
+        "gateway": 2,
+    }
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("gateway=2", "unknown service 'gateway'"),
+        ("postgres=2", "unknown service 'postgres'"),
         ("ingest", "is not <service>=<count>"),
         ("ingest=two", "is not a whole number"),
         ("ingest=0", "must be between 1"),
