@@ -253,7 +253,9 @@ class IngestService:
         principal.require(Role.AGENT)
         if len(messages) > MAX_BATCH:
             raise InvalidArgument(f"at most {MAX_BATCH} messages per call", field="messages")
-        # Each ingest queues its row before it first waits, so the writer picks them all up as one batch.
+        # With the tenant cached, each ingest queues its row before it first waits, so the writer picks
+        # them all up as one batch.
+        await self.tenant(principal.tenant)
         return await asyncio.gather(
             *(self.ingest(principal=principal, message=message) for message in messages), return_exceptions=True
         )

@@ -60,7 +60,9 @@ async def test_a_provider_id_twice_in_one_batch_and_again_later_is_stored_once(s
     again = await stack.ingest.IngestMessages(batch(same), metadata=stack.md(tenant), timeout=10)
 
     outcomes = [*first.outcomes, *again.outcomes]
-    assert [o.stored.duplicate for o in outcomes] == [False, True, True]
+    # Which copy of the first call counts as the original is not promised; that exactly one does is.
+    assert sorted(o.stored.duplicate for o in first.outcomes) == [False, True]
+    assert again.outcomes[0].stored.duplicate
     assert len({o.stored.message_id for o in outcomes}) == 1
     assert await stored_texts(database_url, outcomes[0].stored.ticket_id) == ["una vez"]
 
