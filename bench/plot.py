@@ -11,13 +11,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
-from matplotlib import ticker
 
 
-def _load(row: Mapping[str, Any]) -> tuple[float, str]:
-    if row.get("offered_per_second") is not None:
-        return float(row["offered_per_second"]), "offered load (msg/s)"
-    return float(row["concurrency"]), "senders (closed loop)"
+def _load(row: Mapping[str, Any]) -> float:
+    return float(row["offered_per_second"])
 
 
 def webhook_series(result: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -38,14 +35,12 @@ def plot(result: Mapping[str, Any], path: Path) -> Path | None:
     measured = result.get("ceiling") or {}
     ceiling = measured.get("ceiling_known_lead") or measured.get("ceiling")
     figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(8, 7), constrained_layout=True)
-    label = ""
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for index, (name, rows) in enumerate(series.items()):
         color = colors[index % len(colors)]
         points: Sequence[tuple[float, Mapping[str, Any]]] = sorted(
-            ((_load(row)[0], row) for row in rows), key=lambda point: point[0]
+            ((_load(row), row) for row in rows), key=lambda point: point[0]
         )
-        label = _load(rows[0])[1]
         loads = [load for load, _ in points]
         top.plot(loads, [float(row["messages_per_second"]) for _, row in points], marker="o", color=color, label=name)
         p99 = [float(row["p99_ms"]) for _, row in points]
@@ -61,22 +56,15 @@ def plot(result: Mapping[str, Any], path: Path) -> Path | None:
         if float(ceiling) > 5 * served:
             # On a linear axis the curve would be a flat line at the bottom, under a far-away ceiling.
             top.set_yscale("log")
-    if label.startswith("offered"):
-        offered = [_load(row)[0] for rows in series.values() for row in rows]
-        ends = [min(offered), max(offered)]
-        top.plot(ends, ends, color="grey", linewidth=0.8, linestyle=":", label="offered = served")
-    if not label.startswith("offered"):
-        # Sender steps grow by factors (1, 4, 16, 32): evenly spaced on a log axis.
-        bottom.set_xscale("log", base=2)
-        bottom.set_xticks(sorted({_load(row)[0] for rows in series.values() for row in rows}))
-        bottom.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
-        bottom.xaxis.set_minor_locator(ticker.NullLocator())
+    offered = [_load(row) for rows in series.values() for row in rows]
+    ends = [min(offered), max(offered)]
+    top.plot(ends, ends, color="grey", linewidth=0.8, linestyle=":", label="offered = served")
     top.set_ylabel("messages/s acknowledged")
     top.set_title("Signed Meta webhooks through the gateway")
     top.grid(True, alpha=0.3)
     top.legend(fontsize="small")
     bottom.set_ylabel("latency (ms)")
-    bottom.set_xlabel(label)
+    bottom.set_xlabel("offered load (msg/s)")
     bottom.set_yscale("log")
     bottom.grid(True, which="both", alpha=0.3)
     bottom.legend(fontsize="small")
