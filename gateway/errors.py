@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from libs.common.clients import error_field
 from libs.common.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,6 @@ _OPAQUE_MESSAGES: Mapping[grpc.StatusCode, str] = {
     grpc.StatusCode.UNAVAILABLE: "a backend service is unavailable, retry later",
     grpc.StatusCode.DEADLINE_EXCEEDED: "a backend service did not answer in time",
 }
-ERROR_FIELD_METADATA = "x-error-field"
 RETRY_AFTER_SECONDS = "1"
 UNMATCHED_ROUTE = "<unmatched>"
 
@@ -113,10 +113,7 @@ def rpc_error_response(exc: grpc.aio.AioRpcError) -> JSONResponse:
     """Maps a failed backend call to HTTP, naming the offending field when the service sent one."""
     code = exc.code()
     status = http_status_for(code)
-    field = None
-    for key, value in exc.trailing_metadata() or ():
-        if key == ERROR_FIELD_METADATA:
-            field = value if isinstance(value, str) else value.decode()
+    field = error_field(exc)
     message = _OPAQUE_MESSAGES.get(code) or exc.details() or code.name
     if status >= 500:
         log.warning("backend call failed: %s %s", code.name, exc.details())

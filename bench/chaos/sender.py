@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,17 +14,11 @@ from typing import Any
 import httpx
 
 from gateway.routes import DEMO_PREFIX
+from libs.common.backoff import Backoff
 
 # Meta backs off for hours; here the same shape, scaled to seconds.
-BACKOFF_BASE_SECONDS = 0.1
-BACKOFF_CAP_SECONDS = 2.0
+BACKOFF = Backoff(base=0.2, cap=2.0)
 REQUEST_TIMEOUT_SECONDS = 5.0
-
-
-def backoff(attempt: int) -> float:
-    """Delay before retry `attempt + 1`: exponential, capped, with jitter."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
-    return ceiling / 2 + random.random() * ceiling / 2
 
 
 def retryable(status: int) -> bool:
@@ -102,10 +95,11 @@ async def _retrying(
             if not retryable(response.status_code):
                 attempts.final = f"{response.status_code} {response.text[:200]}"
                 return None
-        if time.monotonic() + backoff(len(attempts.errors)) > deadline:
+        delay = BACKOFF.delay(len(attempts.errors))
+        if time.monotonic() + delay > deadline:
             attempts.final = f"gave up: {attempts.errors[-1][1]}"
             return None
-        await asyncio.sleep(backoff(len(attempts.errors)))
+        await asyncio.sleep(delay)
 
 
 class MetaSender:

@@ -37,8 +37,9 @@ SELECT id::text AS id, status::text AS status, starts_at FROM visits.visit_propo
 WHERE tenant = %(tenant)s AND ticket_id = %(ticket)s ORDER BY created_at
 """
 TICKET_SQL = "SELECT stage::text AS stage, visit_scheduled_at FROM ingest.tickets WHERE id = %(ticket)s"
+# The tenant's outbox rows (phases run one after another, each settling before the next).
 UNSETTLED_SQL = """
-SELECT (SELECT count(*) FROM visits.outbox WHERE ticket_id = %(ticket)s AND status = 'pending')
+SELECT (SELECT count(*) FROM visits.outbox WHERE tenant = %(tenant)s AND status = 'pending')
      + (SELECT count(*) FROM supervisor.delivery_jobs WHERE ticket_id = %(ticket)s AND done_at IS NULL)
      + (SELECT count(*) FROM supervisor.outbound_messages WHERE ticket_id = %(ticket)s AND status = 'pending')
      AS open
@@ -83,7 +84,7 @@ async def settle(url: str, ticket_id: str, *, within: float) -> bool:
     while time.monotonic() < deadline:
         try:
             async with await connect(url) as conn:
-                row = await (await conn.execute(UNSETTLED_SQL, {"ticket": ticket_id})).fetchone()
+                row = await (await conn.execute(UNSETTLED_SQL, {"tenant": TENANT, "ticket": ticket_id})).fetchone()
                 if row is not None and row["open"] == 0:
                     return True
         except psycopg.OperationalError:

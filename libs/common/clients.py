@@ -1,14 +1,23 @@
-"""gRPC client side: one channel per target, retries for idempotent RPCs, caller tokens as metadata."""
+"""gRPC client side: one channel per target, the one retry rule and deadline policy, caller tokens as metadata.
+
+Every service-to-service call goes through a `Peer` (the typed clients in `libs.common.peers`): the channel
+retries UNAVAILABLE a few times at once (safe: every write in our contracts is keyed), each call ends by
+its deadline, and a failed call raises the domain error of its status code (`libs.common.errors`), whose
+`retryable` decides whether the work is tried again later (the outbox engine) or given up.
+"""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import grpc
 
 from libs.common.auth import Principal, Role, issue_token
+from libs.common.context import remaining_seconds
+from libs.common.errors import Unavailable, from_status
 
 # Every write in our contracts is keyed (provider id, dedupe key, idempotency key), so a retry
 # after UNAVAILABLE can't create a second row; retrying is safe for every method listed here.
@@ -37,6 +46,31 @@ def channel(target: str, *, retry_services: Iterable[str] = ()) -> grpc.aio.Chan
             ("grpc.keepalive_time_ms", 60 * 1000),
         ],
     )
+
+
+Request = TypeVar("Request")
+Response = TypeVar("Response")
+# The least a call is given when the RPC it serves is nearly out of time: it fails fast instead of not at all.
+MIN_CALL_SECONDS = 0.05
+ERROR_FIELD_METADATA = "x-error-field"
+
+
+def call_timeout(budget: float) -> float:
+    """The deadline policy: a call gets `budget` seconds, never more than the RPC being served has left."""
+    remaining = remaining_seconds()
+    if remaining is None:
+        return budget
+    if remaining < MIN_CALL_SECONDS:
+        raise Unavailable("no time left for a call to another service")
+    return min(budget, remaining)
+
+
+def error_field(exc: grpc.aio.AioRpcError) -> str | None:
+    """The request field a failed call's trailing metadata names, if any."""
+    for key, value in exc.trailing_metadata() or ():
+        if key == ERROR_FIELD_METADATA:
+            return value if isinstance(value, str) else value.decode()
+    return None
 
 
 def metadata_for(token: str) -> tuple[tuple[str, str], ...]:
@@ -71,3 +105,38 @@ class ServiceTokens:
     def metadata_as(self, principal: Principal) -> tuple[tuple[str, str], ...]:
         """Metadata for a call made on behalf of `principal` (keeps its user and role)."""
         return metadata_for(self.token(principal.tenant, role=principal.role, user_id=principal.user_id))
+
+
+class Peer:
+    """One channel to a peer service; every call acts for a tenant with a `service` token and has a deadline.
+
+    Subclasses (`libs.common.peers`) expose the peer's RPCs as typed methods; a failed call raises the
+    domain error of its status code, so the code that calls a peer never sees gRPC.
+    """
+
+    def __init__(self, *, target: str, service: str, tokens: ServiceTokens, timeout_seconds: float) -> None:
+        self.channel = channel(target, retry_services=[service])
+        self._tokens = tokens
+        self._timeout = timeout_seconds
+
+    async def close(self) -> None:
+        """Closes the channel."""
+        await self.channel.close()
+
+    async def call(
+        self,
+        method: Callable[..., Awaitable[Response]],
+        request: Any,
+        *,
+        tenant: str,
+        within: float | None = None,
+    ) -> Response:
+        """Calls `method` for `tenant`, allowing it `within` seconds (the client's default when None)."""
+        try:
+            return await method(
+                request,
+                metadata=self._tokens.metadata(tenant),
+                timeout=call_timeout(self._timeout if within is None else within),
+            )
+        except grpc.aio.AioRpcError as exc:
+            raise from_status(exc.code(), exc.details() or "", field=error_field(exc)) from exc

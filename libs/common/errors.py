@@ -1,4 +1,8 @@
-"""Domain errors raised by service rules; mapped to gRPC status codes in one interceptor."""
+"""Domain errors raised by service rules; mapped to gRPC status codes in one interceptor and back in one client.
+
+`retryable` is the one rule for "try again later or give up": the peer clients raise these errors for a
+peer's status code (`from_status`), and the outbox engine retries exactly the failures `is_retryable` says.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ import psycopg_pool
 
 
 class DomainError(Exception):
-    """A rule said no; `code` is the gRPC status it maps to."""
+    """A rule said no; `code` is the gRPC status it maps to, `retryable` whether asking again later may work."""
 
     code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+    retryable: bool = False
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -50,7 +55,53 @@ class PermissionDenied(DomainError):
 
 
 class Unavailable(DomainError):
+    """The peer (or the database) is down, overloaded or too slow right now."""
+
     code = grpc.StatusCode.UNAVAILABLE
+    retryable = True
+
+
+class Internal(DomainError):
+    """The peer failed in a way it did not explain; a fixed deploy may take the same request later."""
+
+    code = grpc.StatusCode.INTERNAL
+    retryable = True
+
+
+# A peer's status code -> the domain error its client raises. Codes not listed are Internal (retryable).
+_BY_CODE: dict[grpc.StatusCode, type[DomainError]] = {
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
+    grpc.StatusCode.OUT_OF_RANGE: InvalidArgument,
+    grpc.StatusCode.NOT_FOUND: NotFound,
+    grpc.StatusCode.ALREADY_EXISTS: Conflict,
+    grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
+    grpc.StatusCode.ABORTED: Refused,
+    grpc.StatusCode.UNAUTHENTICATED: Unauthenticated,
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDenied,
+    grpc.StatusCode.UNIMPLEMENTED: FailedPrecondition,
+    grpc.StatusCode.UNAVAILABLE: Unavailable,
+    grpc.StatusCode.DEADLINE_EXCEEDED: Unavailable,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: Unavailable,
+    grpc.StatusCode.CANCELLED: Unavailable,
+}
+
+
+def from_status(code: grpc.StatusCode, message: str, *, field: str | None = None) -> DomainError:
+    """The domain error a peer's answer stands for (the inverse of `status_for`)."""
+    error = _BY_CODE.get(code, Internal)(message or code.name, field=field)
+    error.code = code
+    return error
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether work that failed with `exc` may succeed later: the one retry-or-give-up rule.
+
+    Domain errors say so themselves; database outages and timeouts pass; anything else is a bug that a
+    deploy may fix, so it is retried too (bounded by the work's attempts) rather than dropped.
+    """
+    if isinstance(exc, DomainError):
+        return exc.retryable
+    return not isinstance(exc, psycopg.DataError)
 
 
 def status_for(exc: BaseException) -> tuple[grpc.StatusCode, str, str | None] | None:

@@ -13,7 +13,8 @@ from google.protobuf.message import DecodeError
 from opentelemetry import trace
 
 from libs.common.auth import bearer, verify_token
-from libs.common.context import reset_principal, set_principal
+from libs.common.clients import ERROR_FIELD_METADATA
+from libs.common.context import reset_deadline, reset_principal, set_deadline, set_principal
 from libs.common.errors import InvalidArgument, status_for
 from libs.common.logging import log_context
 from libs.common.metrics import RPC_ERRORS, RPC_LATENCY
@@ -99,6 +100,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                 code = grpc.StatusCode.OK
                 token = None
                 ctx_token = None
+                deadline_token = None
                 try:
                     metadata = dict(context.invocation_metadata() or ())
                     principal = verify_token(self._secret, bearer(metadata.get("authorization")))
@@ -108,6 +110,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                         raise InvalidArgument(f"the request is not a valid {name} message: {request.error}")
                     remaining = context.time_remaining()
                     budget = self._default_deadline if remaining is None else max(remaining, 0.0)
+                    deadline_token = set_deadline(budget)
                     async with asyncio.timeout(budget):
                         return await inner(request, context)
                 except asyncio.CancelledError:
@@ -127,10 +130,12 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
                     if code == grpc.StatusCode.UNAVAILABLE:
                         log.warning("database unavailable in %s: %s", name, type(exc).__name__)
                     if field:
-                        context.set_trailing_metadata((("x-error-field", field),))
+                        context.set_trailing_metadata(((ERROR_FIELD_METADATA, field),))
                     await context.abort(code, message)
                 finally:
                     RPC_LATENCY.labels(service, name, code.name).observe(time.perf_counter() - started)
+                    if deadline_token is not None:
+                        reset_deadline(deadline_token)
                     if ctx_token is not None:
                         log_context.reset(ctx_token)
                     if token is not None:

@@ -1,4 +1,5 @@
-"""Well-known protobuf types read from requests: a value the type can't stand for is the caller's error.
+"""Well-known protobuf types both ways: written from Python values, and read from requests, where a value
+the type can't stand for is the caller's error.
 
 The wire carries any int64 of seconds and any int32 of nanos in a Timestamp, and NaN or infinities in a
 Struct; protobuf's own converters raise ValueError on them, which would surface as INTERNAL. These raise
@@ -7,6 +8,7 @@ InvalidArgument naming the field instead.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,3 +35,17 @@ def to_dict(value: struct_pb2.Struct, *, field: str) -> dict[str, Any]:
         return json_format.MessageToDict(value)
     except (ValueError, json_format.Error) as exc:
         raise InvalidArgument(f"{field} holds a value JSON can't represent (NaN or infinity)", field=field) from exc
+
+
+def timestamp(at: datetime) -> timestamp_pb2.Timestamp:
+    """`at` (aware) as a Timestamp."""
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(at)
+    return stamp
+
+
+def struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
+    """JSON-ready Python as a Struct."""
+    result = struct_pb2.Struct()
+    result.update(value)
+    return result

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from libs.common.clients import ServiceTokens, channel
+from libs.common.clients import ServiceTokens
 from libs.common.db import make_pool
 from libs.common.metrics import track_pool
+from libs.common.peers.visits import VisitsClient
 from libs.common.server import run_server
 from libs.common.telemetry import configure_telemetry
 from services.ingest.repository import Repository
@@ -16,10 +17,8 @@ from services.ingest.servicer import IngestServicer
 from services.ingest.settings import IngestSettings
 from services.ingest.writer import InboundWriter
 from vertice360.ingest.v1 import ingest_pb2, ingest_pb2_grpc
-from vertice360.visits.v1 import visits_pb2, visits_pb2_grpc
 
 SERVICE_NAME = ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name
-VISITS = visits_pb2.DESCRIPTOR.services_by_name["VisitsService"].full_name
 
 
 async def serve(
@@ -30,7 +29,11 @@ async def serve(
     pool = make_pool(settings, name="ingest")
     track_pool(pool)
     await pool.open(wait=True)
-    visits_channel = channel(settings.visits_target, retry_services=[VISITS])
+    visits = VisitsClient(
+        target=settings.visits_target,
+        tokens=ServiceTokens(settings.auth_secret),
+        timeout_seconds=settings.visits_timeout_seconds,
+    )
     repository = Repository(pool)
     writer = InboundWriter(repository, max_batch=settings.write_batch_max, writers=settings.writers)
     writer.start()
@@ -39,8 +42,7 @@ async def serve(
             repository=repository,
             writer=writer,
             settings=settings,
-            visits=visits_pb2_grpc.VisitsServiceStub(visits_channel),
-            tokens=ServiceTokens(settings.auth_secret),
+            visits=visits,
         )
         servicer = IngestServicer(service)
         await run_server(
@@ -52,5 +54,5 @@ async def serve(
         )
     finally:
         await writer.stop()
-        await visits_channel.close()
+        await visits.close()
         await pool.close()

@@ -11,13 +11,12 @@ import uuid
 import zoneinfo
 from datetime import UTC, datetime
 
-import grpc
 import psycopg.errors
 from prometheus_client import Counter
 
 from libs.common.auth import SYSTEM_TENANT, Principal, Role
-from libs.common.clients import ServiceTokens
-from libs.common.errors import Conflict, InvalidArgument, NotFound, PermissionDenied, Unavailable
+from libs.common.errors import Conflict, DomainError, InvalidArgument, NotFound, PermissionDenied, Unavailable
+from libs.common.peers.visits import VisitsClient
 from libs.common.phones import to_e164
 from services.ingest.models import (
     ACTORS,
@@ -41,7 +40,7 @@ from services.ingest.models import (
 from services.ingest.repository import Repository
 from services.ingest.settings import IngestSettings
 from services.ingest.writer import InboundWriter
-from vertice360.visits.v1 import visits_pb2, visits_pb2_grpc
+from vertice360.visits.v1 import visits_pb2
 
 log = logging.getLogger(__name__)
 INGESTED = Counter(
@@ -109,14 +108,12 @@ class IngestService:
         repository: Repository,
         writer: InboundWriter,
         settings: IngestSettings,
-        visits: visits_pb2_grpc.VisitsServiceStub,
-        tokens: ServiceTokens,
+        visits: VisitsClient,
     ) -> None:
         self.repository = repository
         self.writer = writer
         self.settings = settings
         self.visits = visits
-        self.tokens = tokens
         self._tenants: dict[str, tuple[float, Tenant]] = {}
 
     async def upsert_tenant(self, *, principal: Principal, tenant: Tenant) -> Tenant:
@@ -262,16 +259,14 @@ class IngestService:
 
     async def _hand_reply_to_visits(self, *, tenant: str, ticket_id: uuid.UUID, reply_id: str) -> None:
         try:
-            await self.visits.HandleLeadReply(
-                visits_pb2.HandleLeadReplyRequest(ticket_id=str(ticket_id), reply_id=reply_id),
-                metadata=self.tokens.metadata(tenant),
-                timeout=self.settings.visits_timeout_seconds,
+            await self.visits.handle_lead_reply(
+                tenant, visits_pb2.HandleLeadReplyRequest(ticket_id=str(ticket_id), reply_id=reply_id)
             )
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        except DomainError as exc:
+            if exc.retryable:
                 raise Unavailable("visits is unavailable; the message is stored, retry to hand over the reply") from exc
             # Any other answer (a stale or expired proposal) is final: the message stays in the timeline.
-            log.warning("visits refused a lead reply: %s", exc.code().name)
+            log.warning("visits refused a lead reply: %s", exc.code.name)
 
     async def record_dead_letter(
         self, *, principal: Principal, source: str, reason: str, payload: str, tenant: str

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections.abc import Callable
 
@@ -25,6 +24,7 @@ import psycopg
 import psycopg_pool
 from prometheus_client import Counter, Gauge
 
+from libs.common.backoff import Backoff
 from libs.common.errors import DomainError, FailedPrecondition, InvalidArgument
 from libs.common.telemetry import continued_trace, untraced
 from services.supervisor.ingest import IngestClient
@@ -51,22 +51,6 @@ BACKLOG_EVERY_SECONDS = 5.0
 # Recording a reply the provider took is retried this often (doubling) while the database is away.
 RECORD_RETRY_FIRST_SECONDS = 0.1
 RECORD_RETRY_MAX_SECONDS = 1.0
-
-
-def backoff_seconds(
-    attempt: int,
-    *,
-    base: float,
-    cap: float,
-    retry_after: float | None = None,
-    rand: Callable[[], float] = random.random,
-) -> float:
-    """Exponential delay before retry `attempt + 1`, with jitter so replicas don't retry in step."""
-    ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
-    delay = ceiling / 2 + rand() * ceiling / 2
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, cap))
-    return delay
 
 
 class CircuitBreaker:
@@ -140,6 +124,7 @@ class DeliveryWorker:
         self.ingest = ingest
         self.providers = providers
         self.settings = settings
+        self.backoff = Backoff(settings.delivery_backoff_base_seconds, settings.delivery_backoff_max_seconds)
         self._wake = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
         self._breakers: dict[tuple[str, str, str], CircuitBreaker] = {}
@@ -252,11 +237,7 @@ class DeliveryWorker:
             return
         except DomainError as exc:
             # Unavailable or even not found (a misrouted ingest): the timeline must get it, so keep trying.
-            delay = backoff_seconds(
-                job.attempts,
-                base=self.settings.delivery_backoff_base_seconds,
-                cap=self.settings.delivery_backoff_max_seconds,
-            )
+            delay = self.backoff.delay(job.attempts)
             await self.repository.reschedule(job_id=job.id, claim=job.claim, delay_seconds=delay, error=exc.message)
             return
         await self.repository.record_appended(outbound_id=job.outbound_id, message_id=message_id)
@@ -309,12 +290,7 @@ class DeliveryWorker:
                 breaker.success()
             if err.retryable and (job.max_attempts is None or job.attempts < job.max_attempts):
                 DELIVERIES.labels(provider.name, "retry").inc()
-                delay = backoff_seconds(
-                    job.attempts,
-                    base=self.settings.delivery_backoff_base_seconds,
-                    cap=self.settings.delivery_backoff_max_seconds,
-                    retry_after=err.retry_after,
-                )
+                delay = self.backoff.delay(job.attempts, retry_after=err.retry_after)
                 log.info("reply %s: %s, attempt %s, retry in %.2fs", job.outbound_id, err, job.attempts, delay)
                 await self.repository.reschedule(job_id=job.id, claim=job.claim, delay_seconds=delay, error=str(err))
             else:

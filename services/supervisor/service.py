@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from libs.common.auth import Principal, Role, check_password, hash_password
+from libs.common.backoff import Backoff
 from libs.common.errors import (
     Conflict,
     DomainError,
@@ -22,7 +23,6 @@ from libs.common.errors import (
     Refused,
     Unauthenticated,
 )
-from services.supervisor.delivery import backoff_seconds
 from services.supervisor.ingest import IngestClient
 from services.supervisor.models import (
     ACCOUNT_PROVIDERS,
@@ -279,9 +279,9 @@ class SupervisorService:
         except DomainError as exc:
             log.warning("reply %s not in the timeline yet: %s", outbound.id, exc.message)
             if claim is not None:
-                delay = backoff_seconds(
-                    1, base=self.settings.delivery_backoff_base_seconds, cap=self.settings.delivery_backoff_max_seconds
-                )
+                delay = Backoff(
+                    self.settings.delivery_backoff_base_seconds, self.settings.delivery_backoff_max_seconds
+                ).delay(1)
                 await self.repository.release_append(
                     outbound_id=outbound.id, claim=claim, delay_seconds=delay, error=exc.message
                 )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+
+from google.protobuf.message import Message
 
 STATUSES = ("proposed", "confirmed", "rescheduled", "cancelled", "expired")
 ACTIVE = ("proposed", "confirmed")
@@ -22,6 +23,9 @@ MAX_DAYS_AHEAD = 366
 REPLY_PREFIX = "v360v"
 REPLY_CONFIRM = "c"
 REPLY_RESCHEDULE = "r"
+# Outbox kinds: the ticket's stage and timeline at ingest, a message to the lead through supervisor.
+TICKET_UPDATE = "ticket_update"
+LEAD_MESSAGE = "lead_message"
 
 
 @dataclass(slots=True)
@@ -60,25 +64,12 @@ class Confirmation:
 
 
 @dataclass(slots=True)
-class OutboxRow:
-    id: int
-    tenant: str
-    ticket_id: uuid.UUID
-    dedupe_key: str
-    kind: str
-    payload: dict[str, Any]
-    attempts: int
-    # W3C headers of the request that wrote the row: the relay continues its trace.
-    trace_context: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
 class Change:
-    """What one visit step asks of the other services, written to the outbox with the step."""
+    """What one visit step asks of another service, written to the outbox with the step: the peer's request."""
 
     kind: str
     dedupe_key: str
-    payload: dict[str, Any]
+    payload: Message
 
 
 @dataclass(slots=True)
@@ -87,4 +78,3 @@ class StepResult:
     stage: str
     replaced: Proposal | None = None
     confirmation: Confirmation | None = None
-    outbox_ids: tuple[int, ...] = ()

@@ -11,12 +11,10 @@ from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
-from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from libs.common.db import Queries
-from libs.common.telemetry import trace_carrier
-from services.visits.models import Change, Confirmation, OutboxRow, Proposal
+from services.visits.models import Confirmation, Proposal
 
 SQL = Queries(Path(__file__).parent / "sql")
 
@@ -119,29 +117,6 @@ class Repository:
         assert row is not None
         return row
 
-    async def add_changes(
-        self, conn: AsyncConnection[Any], *, tenant: str, ticket_id: uuid.UUID, changes: Sequence[Change]
-    ) -> tuple[int, ...]:
-        """Writes the step's changes to the outbox in the step's transaction, with the current trace context."""
-        ids = []
-        trace_context = Jsonb(trace_carrier())
-        for change in changes:
-            cur = await conn.execute(
-                SQL.insert_outbox,
-                {
-                    "tenant": tenant,
-                    "ticket_id": ticket_id,
-                    "dedupe_key": change.dedupe_key,
-                    "kind": change.kind,
-                    "payload": Jsonb(change.payload),
-                    "trace_context": trace_context,
-                },
-            )
-            row = await cur.fetchone()
-            if row is not None:
-                ids.append(int(row[0]))
-        return tuple(ids)
-
     async def visits_of_ticket(self, *, tenant: str, ticket_id: uuid.UUID) -> tuple[list[Proposal], list[Confirmation]]:
         """The ticket's proposals and confirmations, oldest first."""
         params = {"tenant": tenant, "ticket_id": ticket_id}
@@ -151,27 +126,3 @@ class Repository:
             confirmations = conn.cursor(row_factory=class_row(Confirmation))
             await confirmations.execute(SQL.list_confirmations, params)
             return await proposals.fetchall(), await confirmations.fetchall()
-
-    async def claim_outbox(
-        self, conn: AsyncConnection[Any], *, limit: int, ids: Sequence[int] | None = None
-    ) -> list[OutboxRow]:
-        """Locks due outbox rows for relaying (inside the caller's transaction)."""
-        cur = conn.cursor(row_factory=class_row(OutboxRow))
-        await cur.execute(SQL.claim_outbox, {"limit": limit, "ids": list(ids) if ids is not None else None})
-        return await cur.fetchall()
-
-    async def finish_outbox(self, conn: AsyncConnection[Any], *, row_id: int, status: str, error: str = "") -> None:
-        """Marks a row relayed (done) or given up (failed)."""
-        await conn.execute(SQL.finish_outbox, {"id": row_id, "status": status, "error": error})
-
-    async def retry_outbox(self, conn: AsyncConnection[Any], *, row_id: int, error: str, delay_seconds: float) -> None:
-        """Schedules another attempt."""
-        await conn.execute(SQL.retry_outbox, {"id": row_id, "error": error, "delay_seconds": delay_seconds})
-
-    async def outbox_backlog(self) -> tuple[int, float]:
-        """Pending rows and the age of the oldest, in seconds."""
-        async with self.pool.connection() as conn:
-            cur = await conn.execute(SQL.outbox_backlog)
-            row = await cur.fetchone()
-            assert row is not None
-            return int(row[0]), float(row[1])

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 import uuid
 import zoneinfo
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import grpc
 import psycopg.errors
+from psycopg import AsyncConnection
 
 from libs.common.auth import Principal, Role
-from libs.common.clients import ServiceTokens
-from libs.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from libs.common.backoff import Backoff
+from libs.common.errors import Conflict, DomainError, FailedPrecondition, InvalidArgument, NotFound
+from libs.common.outbox import Fail, Outbox, Outcome, Task, describe
+from libs.common.peers.ingest import IngestClient
+from libs.common.peers.supervisor import SupervisorClient
+from libs.common.wire import struct, timestamp
 from services.visits.models import (
     ACTIVE,
     DEFAULT_DURATION_MINUTES,
+    LEAD_MESSAGE,
     MAX_DAYS_AHEAD,
     MAX_DURATION_MINUTES,
     MIN_DURATION_MINUTES,
@@ -26,20 +34,23 @@ from services.visits.models import (
     STAGE_AFTER_CANCEL,
     STAGE_AWAITING,
     STAGE_CONFIRMED,
+    TICKET_UPDATE,
     Change,
     Confirmation,
     Proposal,
     StepResult,
 )
-from services.visits.relay import OutboxRelay
 from services.visits.repository import Repository
 from services.visits.settings import VisitsSettings
-from vertice360.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+from vertice360.ingest.v1 import ingest_pb2
+from vertice360.supervisor.v1 import supervisor_pb2
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEZONE = "America/Argentina/Buenos_Aires"
 TIMEZONE_CACHE_SECONDS = 60.0
-# Ingest answers these when it is down or slow: the step goes on and the outbox catches up later.
-INGEST_DOWN = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
+# Relayed changes are retried quickly at first: the dashboard shows the stage once ingest has it.
+RELAY_BACKOFF = Backoff(base=0.25, cap=5.0)
 
 
 def _uuid(value: str, *, field: str) -> uuid.UUID:
@@ -61,6 +72,43 @@ def parse_reply_id(value: str) -> tuple[str, str] | None:
     if prefix != REPLY_PREFIX or action not in (REPLY_CONFIRM, REPLY_RESCHEDULE) or not token:
         return None
     return action, token
+
+
+def ticket_update(
+    ticket_id: uuid.UUID,
+    *,
+    dedupe_key: str,
+    event: str,
+    event_payload: dict[str, Any],
+    stage: str = "",
+    visit_scheduled_at: datetime | None = None,
+    clear_visit_scheduled_at: bool = False,
+) -> Change:
+    """A change of the ticket at ingest (stage, visit time) with its timeline event."""
+    request = ingest_pb2.ApplyTicketUpdateRequest(
+        ticket_id=str(ticket_id),
+        dedupe_key=dedupe_key,
+        event_type=event,
+        event_payload=struct(event_payload),
+        stage=stage,
+        clear_visit_scheduled_at=clear_visit_scheduled_at,
+    )
+    if visit_scheduled_at is not None:
+        request.visit_scheduled_at.CopyFrom(timestamp(visit_scheduled_at))
+    return Change(kind=TICKET_UPDATE, dedupe_key=dedupe_key, payload=request)
+
+
+def lead_message(
+    ticket_id: uuid.UUID, *, dedupe_key: str, text: str, buttons: Sequence[tuple[str, str]] = ()
+) -> Change:
+    """A message to the lead through supervisor, with optional reply buttons (id, title)."""
+    request = supervisor_pb2.SendReplyRequest(
+        ticket_id=str(ticket_id),
+        text=text,
+        idempotency_key=dedupe_key,
+        buttons=[supervisor_pb2.ReplyButton(id=button_id, title=title) for button_id, title in buttons],
+    )
+    return Change(kind=LEAD_MESSAGE, dedupe_key=dedupe_key, payload=request)
 
 
 def _slot(starts_at: datetime, duration_minutes: int, *, now: datetime) -> tuple[datetime, datetime]:
@@ -87,16 +135,20 @@ class VisitsService:
         *,
         repository: Repository,
         settings: VisitsSettings,
-        relay: OutboxRelay,
-        ingest: ingest_pb2_grpc.IngestServiceStub,
-        tokens: ServiceTokens,
+        outbox: Outbox,
+        ingest: IngestClient,
+        supervisor: SupervisorClient,
     ) -> None:
         self.repository = repository
         self.settings = settings
-        self.relay = relay
+        self.outbox = outbox
         self.ingest = ingest
-        self.tokens = tokens
+        self.supervisor = supervisor
         self._timezones: dict[str, tuple[float, str]] = {}
+        outbox.register(
+            TICKET_UPDATE, ingest_pb2.ApplyTicketUpdateRequest, self.relay_ticket_update, backoff=RELAY_BACKOFF
+        )
+        outbox.register(LEAD_MESSAGE, supervisor_pb2.SendReplyRequest, self.relay_lead_message, backoff=RELAY_BACKOFF)
 
     async def propose(
         self,
@@ -138,7 +190,7 @@ class VisitsService:
                     reply_token=token,
                     created_by=principal.user_id,
                 )
-                ids = await self.repository.add_changes(
+                ids = await self._add_changes(
                     conn,
                     tenant=principal.tenant,
                     ticket_id=ticket,
@@ -150,8 +202,8 @@ class VisitsService:
             raise Conflict(
                 "the ticket already has an active visit; reschedule or cancel it first", field="ticket_id"
             ) from exc
-        await self.relay.flush(ids)
-        return StepResult(proposal=proposal, stage=STAGE_AWAITING, outbox_ids=ids)
+        await self.outbox.flush(ids)
+        return StepResult(proposal=proposal, stage=STAGE_AWAITING)
 
     async def confirm(
         self, *, principal: Principal, proposal_id: str, ticket_id: str, channel: str, confirmed_by: str = ""
@@ -190,11 +242,11 @@ class VisitsService:
                 confirmed_by=confirmed_by or principal.user_id or principal.role.value,
                 channel=channel or "dashboard",
             )
-            ids = await self.repository.add_changes(
+            ids = await self._add_changes(
                 conn, tenant=principal.tenant, ticket_id=proposal.ticket_id, changes=self._confirmed(proposal, tz)
             )
-        await self.relay.flush(ids)
-        return StepResult(proposal=proposal, stage=STAGE_CONFIRMED, confirmation=confirmation, outbox_ids=ids)
+        await self.outbox.flush(ids)
+        return StepResult(proposal=proposal, stage=STAGE_CONFIRMED, confirmation=confirmation)
 
     async def reschedule(
         self,
@@ -235,7 +287,7 @@ class VisitsService:
                     reply_token=secrets.token_urlsafe(18),
                     created_by=principal.user_id,
                 )
-                ids = await self.repository.add_changes(
+                ids = await self._add_changes(
                     conn,
                     tenant=principal.tenant,
                     ticket_id=old.ticket_id,
@@ -243,8 +295,8 @@ class VisitsService:
                 )
         except psycopg.errors.ExclusionViolation as exc:
             raise await self._clash(principal.tenant, old.agent_user_id, start, end, tz) from exc
-        await self.relay.flush(ids)
-        return StepResult(proposal=proposal, stage=STAGE_AWAITING, replaced=replaced, outbox_ids=ids)
+        await self.outbox.flush(ids)
+        return StepResult(proposal=proposal, stage=STAGE_AWAITING, replaced=replaced)
 
     async def cancel(self, *, principal: Principal, proposal_id: str, reason: str) -> StepResult:
         """Cancels a proposed or confirmed visit; the ticket goes back to the conversation."""
@@ -259,30 +311,23 @@ class VisitsService:
                 raise await self._not_active(principal.tenant, pid)
             when = _local(proposal.starts_at, tz)
             changes = [
-                Change(
-                    kind="ticket_update",
+                ticket_update(
+                    proposal.ticket_id,
                     dedupe_key=f"visit.cancelled:{proposal.id}",
-                    payload={
-                        "event_type": "visit.cancelled",
-                        "event_payload": {"proposal_id": str(proposal.id), "reason": reason[:500]},
-                        "stage": STAGE_AFTER_CANCEL,
-                        "clear_visit_scheduled_at": True,
-                    },
+                    event="visit.cancelled",
+                    event_payload={"proposal_id": str(proposal.id), "reason": reason[:500]},
+                    stage=STAGE_AFTER_CANCEL,
+                    clear_visit_scheduled_at=True,
                 ),
-                Change(
-                    kind="lead_message",
+                lead_message(
+                    proposal.ticket_id,
                     dedupe_key=f"lead:visit.cancelled:{proposal.id}",
-                    payload={
-                        "text": f"La visita del {when} quedó cancelada. Escribinos para coordinar otra.",
-                        "buttons": [],
-                    },
+                    text=f"La visita del {when} quedó cancelada. Escribinos para coordinar otra.",
                 ),
             ]
-            ids = await self.repository.add_changes(
-                conn, tenant=principal.tenant, ticket_id=proposal.ticket_id, changes=changes
-            )
-        await self.relay.flush(ids)
-        return StepResult(proposal=proposal, stage=STAGE_AFTER_CANCEL, outbox_ids=ids)
+            ids = await self._add_changes(conn, tenant=principal.tenant, ticket_id=proposal.ticket_id, changes=changes)
+        await self.outbox.flush(ids)
+        return StepResult(proposal=proposal, stage=STAGE_AFTER_CANCEL)
 
     async def visits(self, *, principal: Principal, ticket_id: str) -> tuple[list[Proposal], list[Confirmation]]:
         """The ticket's proposals and confirmations."""
@@ -309,77 +354,111 @@ class VisitsService:
                 principal=principal, proposal_id=str(proposal.id), ticket_id="", channel="whatsapp", confirmed_by="lead"
             )
         async with self.repository.transaction() as conn:
-            ids = await self.repository.add_changes(
+            ids = await self._add_changes(
                 conn,
                 tenant=principal.tenant,
                 ticket_id=proposal.ticket_id,
                 changes=[
-                    Change(
-                        kind="ticket_update",
+                    ticket_update(
+                        proposal.ticket_id,
                         dedupe_key=f"visit.reschedule_requested:{proposal.id}",
-                        payload={
-                            "event_type": "visit.reschedule_requested",
-                            "event_payload": {"proposal_id": str(proposal.id)},
-                        },
+                        event="visit.reschedule_requested",
+                        event_payload={"proposal_id": str(proposal.id)},
                     )
                 ],
             )
-        await self.relay.flush(ids)
-        return StepResult(proposal=proposal, stage=STAGE_AWAITING, outbox_ids=ids)
+        await self.outbox.flush(ids)
+        return StepResult(proposal=proposal, stage=STAGE_AWAITING)
 
     def _proposed(self, proposal: Proposal, tz: str, event: str) -> list[Change]:
         when = _local(proposal.starts_at, tz)
         text = proposal.message_to_lead or f"¡Hola! Te proponemos visitar el proyecto el {when}. ¿Te queda bien?"
         return [
-            Change(
-                kind="ticket_update",
+            ticket_update(
+                proposal.ticket_id,
                 dedupe_key=f"{event}:{proposal.id}",
-                payload={
-                    "event_type": event,
-                    "event_payload": {
-                        "proposal_id": str(proposal.id),
-                        "replaces_proposal_id": str(proposal.replaces_proposal_id or ""),
-                        "starts_at": proposal.starts_at.isoformat(),
-                        "duration_minutes": proposal.duration_minutes,
-                        "agent_user_id": proposal.agent_user_id,
-                    },
-                    "stage": STAGE_AWAITING,
-                    # A reschedule shows the new time on the ticket; a first proposal leaves it unset.
-                    "visit_scheduled_at": proposal.starts_at.isoformat() if proposal.replaces_proposal_id else None,
+                event=event,
+                event_payload={
+                    "proposal_id": str(proposal.id),
+                    "replaces_proposal_id": str(proposal.replaces_proposal_id or ""),
+                    "starts_at": proposal.starts_at.isoformat(),
+                    "duration_minutes": proposal.duration_minutes,
+                    "agent_user_id": proposal.agent_user_id,
                 },
+                stage=STAGE_AWAITING,
+                # A reschedule shows the new time on the ticket; a first proposal leaves it unset.
+                visit_scheduled_at=proposal.starts_at if proposal.replaces_proposal_id else None,
             ),
-            Change(
-                kind="lead_message",
+            lead_message(
+                proposal.ticket_id,
                 dedupe_key=f"lead:{event}:{proposal.id}",
-                payload={
-                    "text": text,
-                    "buttons": [
-                        {"id": reply_id(REPLY_CONFIRM, proposal.reply_token), "title": "Confirmar"},
-                        {"id": reply_id(REPLY_RESCHEDULE, proposal.reply_token), "title": "Reprogramar"},
-                    ],
-                },
+                text=text,
+                buttons=[
+                    (reply_id(REPLY_CONFIRM, proposal.reply_token), "Confirmar"),
+                    (reply_id(REPLY_RESCHEDULE, proposal.reply_token), "Reprogramar"),
+                ],
             ),
         ]
 
     def _confirmed(self, proposal: Proposal, tz: str) -> list[Change]:
         when = _local(proposal.starts_at, tz)
         return [
-            Change(
-                kind="ticket_update",
+            ticket_update(
+                proposal.ticket_id,
                 dedupe_key=f"visit.confirmed:{proposal.id}",
-                payload={
-                    "event_type": "visit.confirmed",
-                    "event_payload": {"proposal_id": str(proposal.id), "starts_at": proposal.starts_at.isoformat()},
-                    "stage": STAGE_CONFIRMED,
-                    "visit_scheduled_at": proposal.starts_at.isoformat(),
-                },
+                event="visit.confirmed",
+                event_payload={"proposal_id": str(proposal.id), "starts_at": proposal.starts_at.isoformat()},
+                stage=STAGE_CONFIRMED,
+                visit_scheduled_at=proposal.starts_at,
             ),
-            Change(
-                kind="lead_message",
+            lead_message(
+                proposal.ticket_id,
                 dedupe_key=f"lead:visit.confirmed:{proposal.id}",
-                payload={"text": f"¡Listo! Tu visita quedó confirmada para el {when}.", "buttons": []},
+                text=f"¡Listo! Tu visita quedó confirmada para el {when}.",
             ),
         ]
+
+    async def _add_changes(
+        self, conn: AsyncConnection[Any], *, tenant: str, ticket_id: uuid.UUID, changes: Sequence[Change]
+    ) -> list[int | None]:
+        """Writes the step's changes to the outbox in the step's transaction; a ticket's changes of one kind
+        reach their receiver in the order they were written."""
+        return [
+            await self.outbox.enqueue(
+                conn,
+                kind=change.kind,
+                payload=change.payload,
+                tenant=tenant,
+                dedupe_key=change.dedupe_key,
+                ordering_key=f"{change.kind}:{ticket_id}",
+            )
+            for change in changes
+        ]
+
+    async def relay_ticket_update(self, task: Task[ingest_pb2.ApplyTicketUpdateRequest]) -> Outcome:
+        """Outbox handler: applies a step's change of the ticket at ingest."""
+        try:
+            await self.ingest.apply_ticket_update(task.tenant, task.payload)
+        except NotFound as exc:
+            proposal_id = task.payload.event_payload.fields["proposal_id"].string_value
+            if proposal_id:
+                # Stored while ingest was down for a ticket that turned out not to be the tenant's:
+                # free the agent's slot instead of holding it for a visit nobody can see.
+                async with self.repository.transaction() as conn:
+                    await self.repository.transition(
+                        conn,
+                        tenant=task.tenant,
+                        proposal_id=uuid.UUID(proposal_id),
+                        from_statuses=ACTIVE,
+                        to_status="cancelled",
+                    )
+            return Fail(describe(exc))
+        return None
+
+    async def relay_lead_message(self, task: Task[supervisor_pb2.SendReplyRequest]) -> Outcome:
+        """Outbox handler: hands a step's message to the lead to supervisor."""
+        await self.supervisor.send_reply(task.tenant, task.payload)
+        return None
 
     async def _clash(self, tenant: str, agent: str, start: datetime, end: datetime, tz: str) -> Conflict:
         clash = await self.repository.find_clash(tenant=tenant, agent_user_id=agent, starts_at=start, ends_at=end)
@@ -409,17 +488,16 @@ class VisitsService:
         )
 
     async def _ticket_project(self, principal: Principal, ticket_id: uuid.UUID) -> str:
-        """The ticket's project; NotFound for a ticket that doesn't exist, '' while ingest is down."""
+        """The ticket's project; NotFound for a ticket that doesn't exist, '' while ingest is unreachable."""
         try:
-            reply = await self.ingest.GetTicket(
-                ingest_pb2.GetTicketRequest(ticket_id=str(ticket_id)),
-                metadata=self.tokens.metadata(principal.tenant),
-                timeout=self.settings.ingest_check_timeout_seconds,
+            reply = await self.ingest.get_ticket(
+                principal.tenant, str(ticket_id), within=self.settings.ingest_check_timeout_seconds
             )
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() == grpc.StatusCode.NOT_FOUND:
-                raise NotFound("ticket not found", field="ticket_id") from exc
-            if exc.code() in INGEST_DOWN:
+        except NotFound as exc:
+            raise NotFound("ticket not found", field="ticket_id") from exc
+        except DomainError as exc:
+            if exc.retryable:
+                # The step goes on; the outbox hands its changes over once ingest is back.
                 return ""
             raise
         return reply.ticket.project_code
@@ -429,14 +507,10 @@ class VisitsService:
         if cached and time.monotonic() - cached[0] < TIMEZONE_CACHE_SECONDS:
             return cached[1]
         try:
-            reply = await self.ingest.GetTenant(
-                ingest_pb2.GetTenantRequest(),
-                metadata=self.tokens.metadata(tenant),
-                timeout=self.settings.ingest_check_timeout_seconds,
-            )
-            zone = reply.tenant.timezone or DEFAULT_TIMEZONE
-        except grpc.aio.AioRpcError:
+            found = await self.ingest.get_tenant(tenant, within=self.settings.ingest_check_timeout_seconds)
+        except DomainError:
             return cached[1] if cached else DEFAULT_TIMEZONE
+        zone = found.timezone or DEFAULT_TIMEZONE
         self._timezones[tenant] = (time.monotonic(), zone)
         return zone
 

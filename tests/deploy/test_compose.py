@@ -177,5 +177,5 @@ def test_grafana_dashboard_queries_series_the_code_exports(services: dict[str, A
         "v360_http_request_duration_seconds",
         "v360_webhooks_total",
         "v360_supervisor_deliveries_total",
-        "v360_visits_outbox_backlog",
+        "v360_outbox_backlog",
     } <= queried

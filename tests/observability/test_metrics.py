@@ -91,7 +91,8 @@ async def test_each_service_port_shows_its_series_after_traffic(metered: tuple[S
     assert value(ingest, "v360_db_pool_connections", pool="ingest", state="in_use") is not None
 
     visits = await scrape(f"http://127.0.0.1:{ports['visits']}/metrics")
-    assert {"v360_visits_outbox_backlog", "v360_visits_outbox_oldest_seconds"} <= names(visits)
+    for series in ("v360_outbox_backlog", "v360_outbox_oldest_seconds", "v360_outbox_scheduled"):
+        assert value(visits, series, service="visits", kind="ticket_update") is not None, series
     assert value(visits, "v360_db_pool_connections", pool="visits", state="idle") is not None
 
     # The proposal's message to the lead goes out through the outbox, then the sandbox provider.

@@ -11,8 +11,8 @@ from opentelemetry.trace import SpanKind
 
 from gateway.tests.builders import meta_bytes, new_channel_tenant, signed
 from libs.common.auth import Role
+from libs.common.outbox import statements
 from services.supervisor.repository import SQL as SUPERVISOR_SQL
-from services.visits.repository import SQL as VISITS_SQL
 from tests.observability.conftest import Spans, parent_id, rpc, sql
 from tests.support.builders import a_phone, tomorrow_at
 from tests.support.gateway import PREFIX, Api, running_gateway
@@ -142,7 +142,8 @@ async def test_a_reply_s_delivery_job_continues_the_trace_of_the_send(api: Api, 
 
 async def test_probes_and_background_polling_start_no_traces(api: Api, spans: Spans) -> None:
     assert (await api.client.get("/readyz")).status_code == 200
-    # Long enough for the visits relay (0.5 s) and the delivery worker (1 s) to poll a few times.
+    # Long enough for the visits outbox (0.5 s) and the delivery worker (1 s) to poll a few times.
     await asyncio.sleep(2.5)
-    polling = {VISITS_SQL.claim_outbox, VISITS_SQL.outbox_backlog, SUPERVISOR_SQL.claim_delivery_jobs, "SELECT 1"}
+    visits = statements("visits")
+    polling = {visits["claim"], visits["backlog"], SUPERVISOR_SQL.claim_delivery_jobs, "SELECT 1"}
     assert [s.name for s in spans.all() if sql(s) in polling or s.name == "PING"] == []

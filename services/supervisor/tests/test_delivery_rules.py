@@ -1,4 +1,4 @@
-"""Delivery rules without I/O: backoff, circuit breaker, provider request shapes and errors, reply checks."""
+"""Delivery rules without I/O: circuit breaker, provider request shapes and errors, reply checks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from libs.common.errors import InvalidArgument
-from services.supervisor.delivery import CircuitBreaker, backoff_seconds
+from services.supervisor.delivery import CircuitBreaker
 from services.supervisor.models import Button, ProviderAccount, ReplyRequest, Template
 from services.supervisor.providers import Outgoing, gupshup_error, gupshup_request, meta_body, meta_error
 from services.supervisor.service import _checked_reply, request_hash, window_open
@@ -36,20 +36,6 @@ def reply(text: str = "", template: Template | None = None, buttons: list[Button
     return ReplyRequest(
         ticket_id=str(uuid.uuid4()), text=text, template=template, buttons=buttons or [], idempotency_key=""
     )
-
-
-@pytest.mark.parametrize("attempt", range(1, 12))
-def test_backoff_grows_with_jitter_and_stays_under_the_cap(attempt: int) -> None:
-    ceiling = min(60.0, 2.0 * 2 ** (attempt - 1))
-    low = backoff_seconds(attempt, base=2.0, cap=60.0, rand=lambda: 0.0)
-    high = backoff_seconds(attempt, base=2.0, cap=60.0, rand=lambda: 0.999999)
-    assert low == pytest.approx(ceiling / 2)
-    assert ceiling / 2 <= high <= ceiling
-
-
-def test_backoff_honours_retry_after_up_to_the_cap() -> None:
-    assert backoff_seconds(1, base=1.0, cap=60.0, retry_after=30, rand=lambda: 0.0) == 30
-    assert backoff_seconds(1, base=1.0, cap=60.0, retry_after=3600, rand=lambda: 0.0) == 60
 
 
 class Clock:
