@@ -29,12 +29,14 @@ from gateway.schemas.dashboard import (
     VisitProposalOut,
     VisitsOut,
 )
+from gateway.schemas.enums import Stage
+from gateway.schemas.errors import error_responses
 from libs.common.errors import PermissionDenied
 from vertice360.ingest.v1 import ingest_pb2
 from vertice360.supervisor.v1 import supervisor_pb2
 from vertice360.visits.v1 import visits_pb2
 
-router = APIRouter(prefix=DEMO_PREFIX, tags=["dashboard"])
+router = APIRouter(prefix=DEMO_PREFIX, tags=["dashboard"], responses=error_responses(401, 403, 429))
 T = TypeVar("T")
 # Postgres text can't hold U+0000: such a filter is a 422 here rather than a 500 from the service.
 NO_NUL = r"^[^\x00]*$"
@@ -50,7 +52,9 @@ async def _unless_unimplemented(call: Awaitable[T]) -> T | None:
         raise
 
 
-@router.get("/bootstrap", response_model=BootstrapOut)
+@router.get(
+    "/bootstrap", operation_id="getBootstrap", summary="The tenant's catalog and team", response_model=BootstrapOut
+)
 async def bootstrap(caller: AgentCaller, backends: BackendsDep) -> BootstrapOut:
     """Projects, marketing assets and users of the caller's tenant."""
     catalog, users = await asyncio.gather(
@@ -65,16 +69,22 @@ async def bootstrap(caller: AgentCaller, backends: BackendsDep) -> BootstrapOut:
     )
 
 
-@router.get("/dashboard", response_model=DashboardOut)
+@router.get(
+    "/dashboard",
+    operation_id="listTickets",
+    summary="The inbox: tickets, newest activity first",
+    response_model=DashboardOut,
+    responses=error_responses(422),
+)
 async def dashboard(
     caller: AgentCaller,
     backends: BackendsDep,
     cliente: Annotated[str, Query(min_length=1, max_length=64, description="Tenant slug; must be the caller's.")],
-    stage: Annotated[str, Query(max_length=64, pattern=NO_NUL)] = "",
+    stage: Annotated[Stage | None, Query(description="Only tickets at this stage.")] = None,
     project: Annotated[str, Query(max_length=64, pattern=NO_NUL, description="Project code.")] = "",
     assignee: Annotated[str, Query(max_length=64, pattern=NO_NUL, description="Assignee user id.")] = "",
     q: Annotated[str, Query(max_length=128, pattern=NO_NUL, description="Matches lead name or phone.")] = "",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200, description="Tickets per page.")] = 50,
     cursor: Annotated[str, Query(max_length=512, description="`next_cursor` of the previous page.")] = "",
 ) -> DashboardOut:
     """Tickets of the tenant, newest activity first, filtered and paginated."""
@@ -84,7 +94,7 @@ async def dashboard(
         ingest_pb2.ListTicketsRequest(
             page_size=limit,
             page_token=cursor,
-            stage=stage,
+            stage=stage.value if stage else "",
             project_code=project,
             assignee_user_id=assignee,
             query=q,
@@ -99,9 +109,16 @@ async def dashboard(
     )
 
 
-@router.get("/tickets/{ticket_id}", response_model=TicketDetailOut, response_model_exclude_unset=True)
+@router.get(
+    "/tickets/{ticket_id}",
+    operation_id="getTicket",
+    summary="One ticket with its timeline",
+    response_model=TicketDetailOut,
+    response_model_exclude_unset=True,
+    responses=error_responses(400, 404, 422),
+)
 async def ticket_detail(
-    ticket_id: Annotated[str, Path(min_length=1, max_length=64)],
+    ticket_id: Annotated[str, Path(min_length=1, max_length=64, description="The ticket's id (UUID).")],
     caller: AgentCaller,
     backends: BackendsDep,
 ) -> TicketDetailOut:
@@ -132,11 +149,17 @@ async def ticket_detail(
     return result
 
 
-@router.get("/dead_letters", response_model=DeadLettersOut)
+@router.get(
+    "/dead_letters",
+    operation_id="listDeadLetters",
+    summary="Webhook parts that could not be stored",
+    response_model=DeadLettersOut,
+    responses=error_responses(400, 422),
+)
 async def dead_letters(
     caller: AdminCaller,
     backends: BackendsDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200, description="Dead letters per page.")] = 50,
     cursor: Annotated[str, Query(max_length=512, description="`next_cursor` of the previous page.")] = "",
 ) -> DeadLettersOut:
     """Webhook payloads of the caller's tenant that could not be stored, newest first (admins)."""

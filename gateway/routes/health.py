@@ -16,6 +16,8 @@ from redis.asyncio import Redis
 
 from gateway.backends import HealthTarget
 from gateway.errors import error_body
+from gateway.schemas.errors import NotReadyOut
+from gateway.schemas.health import Liveness, Readiness
 
 router = APIRouter(tags=["health"])
 
@@ -84,13 +86,19 @@ async def run_checks(checks: Mapping[str, ReadyCheck], *, limit_seconds: float) 
     return dict(zip(checks, results, strict=True))
 
 
-@router.get("/healthz")
+@router.get("/healthz", operation_id="getLiveness", summary="Liveness probe", response_model=Liveness)
 async def healthz() -> dict[str, str]:
     """200 while the process lives."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "At least one dependency is not ready; the body names it."}})
+@router.get(
+    "/readyz",
+    operation_id="getReadiness",
+    summary="Readiness probe",
+    response_model=Readiness,
+    responses={503: {"model": NotReadyOut, "description": "A dependency is not ready; `details` names it."}},
+)
 async def readyz(request: Request) -> JSONResponse:
     """200 only when Postgres, Redis and the ingest, visits and supervisor services all answer."""
     settings = request.app.state.settings

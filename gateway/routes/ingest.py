@@ -11,27 +11,41 @@ from google.protobuf import timestamp_pb2
 
 from gateway.deps import AgentCaller, BackendsDep, require_json
 from gateway.routes import DEMO_PREFIX
+from gateway.schemas.errors import error_responses
 from gateway.schemas.ingest import IngestMessageIn, IngestMessageOut
 from gateway.webhooks.model import MT
 from libs.common.errors import PermissionDenied
 from vertice360.ingest.v1 import ingest_pb2
 
-router = APIRouter(prefix=DEMO_PREFIX, tags=["ingest"])
+router = APIRouter(prefix=DEMO_PREFIX, tags=["ingest"], responses=error_responses(401, 403, 429))
 
 
 @router.post(
     "/ingest_message",
+    operation_id="ingestMessage",
+    summary="A lead's message typed in by hand",
     status_code=201,
     response_model=IngestMessageOut,
     dependencies=[Depends(require_json)],
-    responses={200: {"model": IngestMessageOut, "description": "This message id was already stored; nothing new."}},
+    responses={
+        200: {"model": IngestMessageOut, "description": "This message id was already stored; nothing new."},
+        **error_responses(400, 404, 415, 422),
+    },
 )
 async def ingest_message(
     body: IngestMessageIn,
     caller: AgentCaller,
     backends: BackendsDep,
     response: Response,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=128)] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=128,
+            description="Used as the message id when the body has none: a retried request stores nothing new.",
+        ),
+    ] = None,
 ) -> IngestMessageOut:
     """Creates or reuses lead, conversation and ticket and stores the message: 201 when new, 200 when repeated."""
     if body.cliente is not None and body.cliente != caller.principal.tenant:

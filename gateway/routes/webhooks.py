@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, NoReturn
 
 import grpc
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from gateway.backends import Backends
 from gateway.deps import SettingsDep, is_json
 from gateway.errors import HttpError
 from gateway.metrics import WEBHOOKS
+from gateway.schemas.errors import error_responses
 from gateway.schemas.webhooks import WebhookReceipt
 from gateway.settings import GatewaySettings
 from gateway.webhooks.delivery import Letter, TenantWork, deliver
@@ -90,15 +91,23 @@ def _collect(batch: Batch, tenant: str, work: dict[str, TenantWork], letters: li
 
 @router.get(
     "/meta",
-    response_class=PlainTextResponse,
-    responses={403: {"description": "Not a subscribe request, or an unknown verify token."}},
+    operation_id="verifyMetaWebhook",
+    summary="Meta subscription handshake",
+    # The challenge goes back as plain text; errors stay JSON (a PlainTextResponse class would declare them text).
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "`hub.challenge`, echoed."},
+        **error_responses(422, described={403: "Not a subscribe request, or an unknown verify token."}),
+    },
 )
 async def meta_verify(
     settings: SettingsDep,
     directory: DirectoryDep,
-    mode: Annotated[str, Query(alias="hub.mode")] = "",
-    verify_token: Annotated[str, Query(alias="hub.verify_token")] = "",
-    challenge: Annotated[str, Query(alias="hub.challenge")] = "",
+    mode: Annotated[str, Query(alias="hub.mode", description="Must be `subscribe`.")] = "",
+    verify_token: Annotated[
+        str, Query(alias="hub.verify_token", description="The shared or a tenant's Meta verify token.")
+    ] = "",
+    challenge: Annotated[str, Query(alias="hub.challenge", description="Echoed back when the token is ours.")] = "",
 ) -> PlainTextResponse:
     """Meta's subscription handshake: echoes `hub.challenge` when the verify token is one of ours."""
     if mode == "subscribe" and verify_token:
@@ -115,11 +124,16 @@ async def meta_verify(
 
 @router.post(
     "/meta",
+    operation_id="receiveMetaWebhook",
+    summary="Meta WhatsApp Cloud API callback",
     response_model=WebhookReceipt,
-    responses={
-        401: {"description": "Missing signature, or signed with no secret we know."},
-        503: {"description": "A service is down; Meta retries and dedupe makes that safe."},
-    },
+    responses=error_responses(
+        400,
+        described={
+            401: "Missing signature, or signed with no secret we know.",
+            503: "A service is down; Meta retries and dedupe makes that safe.",
+        },
+    ),
 )
 async def meta_receive(request: Request) -> JSONResponse:
     """Verifies the signature over the raw bytes, then stores every message, status and leftover."""
@@ -172,13 +186,22 @@ async def _meta_receive(
 
 @router.post(
     "/gupshup/{token}",
+    operation_id="receiveGupshupWebhook",
+    summary="Gupshup callback",
     response_model=WebhookReceipt,
-    responses={
-        403: {"description": "The path token belongs to no tenant."},
-        503: {"description": "A service is down; Gupshup retries and dedupe makes that safe."},
-    },
+    responses=error_responses(
+        400,
+        422,
+        described={
+            403: "The path token belongs to no tenant.",
+            503: "A service is down; Gupshup retries and dedupe makes that safe.",
+        },
+    ),
 )
-async def gupshup_receive(token: str, request: Request) -> JSONResponse:
+async def gupshup_receive(
+    token: Annotated[str, Path(description="The tenant's secret callback token (names and authenticates it).")],
+    request: Request,
+) -> JSONResponse:
     """Gupshup does not sign callbacks: the secret token in the path names and authenticates the tenant."""
     state = request.app.state
     with _counting_retries(GUPSHUP):

@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gateway.schemas.convert import no_nul
+from gateway.schemas.enums import Role
 
 
 class LoginIn(BaseModel):
     """A user of a tenant's team with their password."""
 
-    cliente: str = Field(min_length=2, max_length=63, pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=200)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"cliente": "vertice360", "email": "ana@example.com", "password": "una-clave-larga"}]
+        }
+    )
+
+    cliente: str = Field(
+        min_length=2,
+        max_length=63,
+        pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
+        description="The tenant slug the user belongs to.",
+    )
+    email: str = Field(min_length=3, max_length=254, description="The user's email (any case).")
+    password: str = Field(min_length=1, max_length=200, description="The user's password.")
 
     _no_nul = field_validator("email", "password")(no_nul)
 
 
 class LoginUser(BaseModel):
-    id: str
-    name: str
-    role: str
+    """Who logged in."""
+
+    id: str = Field(description="The user's id (UUID).")
+    name: str = Field(description="Display name.")
+    role: Role = Field(description="What the user may do.")
 
 
 class LoginOut(BaseModel):
     """A bearer token for the dashboard API."""
 
-    token: str
-    token_type: str = "Bearer"
-    expires_in: int
-    user: LoginUser
+    token: str = Field(description="Send as `Authorization: Bearer <token>` on every call.")
+    token_type: str = Field("Bearer", description="Always `Bearer`.")
+    expires_in: int = Field(description="Seconds until the token expires.")
+    user: LoginUser = Field(description="The user the token speaks for.")

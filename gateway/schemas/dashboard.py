@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway.schemas.convert import label, struct_dict, when
+from gateway.schemas.enums import Actor, DeliveryStatus, Direction, ProposalStatus, Role, Stage
 from vertice360.ingest.v1 import ingest_pb2
 from vertice360.supervisor.v1 import supervisor_pb2
 from vertice360.visits.v1 import visits_pb2
@@ -17,10 +18,12 @@ REPLY_WINDOW = timedelta(hours=24)
 
 
 class ProjectOut(BaseModel):
-    id: str
-    code: str
-    name: str
-    location: str
+    """A development the tenant sells."""
+
+    id: str = Field(description="The project's id (UUID).")
+    code: str = Field(description="The tenant's own code for it, unique in the tenant, e.g. `PALERMO-01`.")
+    name: str = Field(description="Display name.")
+    location: str = Field(description="Address or area, free text.")
 
     @classmethod
     def from_proto(cls, project: ingest_pb2.Project) -> ProjectOut:
@@ -29,12 +32,14 @@ class ProjectOut(BaseModel):
 
 
 class MarketingAssetOut(BaseModel):
-    id: str
-    code: str
-    name: str
-    keyword: str
-    project_code: str
-    channel: str
+    """An ad that brings leads, tied to a project."""
+
+    id: str = Field(description="The asset's id (UUID).")
+    code: str = Field(description="The tenant's own code for it, unique in the tenant, e.g. `FB-PALERMO-01`.")
+    name: str = Field(description="Display name.")
+    keyword: str = Field(description="Text a lead's first message contains when it answers this ad (any case).")
+    project_code: str = Field(description="Code of the project the ad sells; empty when none.")
+    channel: str = Field(description="Where the ad sends leads, e.g. `whatsapp`.")
 
     @classmethod
     def from_proto(cls, asset: ingest_pb2.MarketingAsset) -> MarketingAssetOut:
@@ -50,49 +55,62 @@ class MarketingAssetOut(BaseModel):
 
 
 class UserOut(BaseModel):
-    id: str
-    name: str
-    email: str
-    role: str
-    active: bool
+    """A member of the tenant's team."""
+
+    id: str = Field(description="The user's id (UUID).")
+    name: str = Field(description="Display name.")
+    email: str = Field(description="Login email, lower case, unique in the tenant.")
+    role: Role = Field(description="What the user may do.")
+    active: bool = Field(description="False once deactivated: no login, every token refused.")
 
     @classmethod
     def from_proto(cls, user: supervisor_pb2.User) -> UserOut:
         """From supervisor's User."""
         return cls(
-            id=user.id, name=user.name, email=user.email, role=label(supervisor_pb2.Role, user.role), active=user.active
+            id=user.id,
+            name=user.name,
+            email=user.email,
+            role=Role(label(supervisor_pb2.Role, user.role)),
+            active=user.active,
         )
 
 
 class BootstrapOut(BaseModel):
-    tenant: str
-    projects: list[ProjectOut]
-    marketing_assets: list[MarketingAssetOut]
-    users: list[UserOut]
+    """What the dashboard loads first."""
+
+    tenant: str = Field(description="The caller's tenant slug.")
+    projects: list[ProjectOut] = Field(description="The tenant's projects.")
+    marketing_assets: list[MarketingAssetOut] = Field(description="The tenant's marketing assets.")
+    users: list[UserOut] = Field(description="The tenant's active users.")
 
 
 class ProjectRef(BaseModel):
-    code: str
-    name: str
+    """The project a ticket is about."""
+
+    code: str = Field(description="Project code.")
+    name: str = Field(description="Project name.")
 
 
 class TicketOut(BaseModel):
-    ticket_id: str
-    lead_id: str
-    conversation_id: str
-    lead_name: str
-    phone_e164: str
-    project: ProjectRef | None
-    stage: str
-    last_message_snippet: str
-    last_message_at: datetime | None
-    visit_scheduled_at: datetime | None
-    assignee_user_id: str | None
-    unread_count: int
-    last_inbound_at: datetime | None
-    # Whether a free-form reply is still allowed (last inbound message less than 24 h ago).
-    window_open: bool
-    created_at: datetime | None
+    """One conversation with a lead, as the inbox lists it."""
+
+    ticket_id: str = Field(description="The ticket's id (UUID); one ticket per conversation.")
+    lead_id: str = Field(description="The lead's id (UUID).")
+    conversation_id: str = Field(description="The conversation's id (UUID).")
+    lead_name: str = Field(description="The lead's name as their WhatsApp profile gives it; may be empty.")
+    phone_e164: str = Field(description="The lead's phone in E.164, e.g. `+5491155551234`.")
+    project: ProjectRef | None = Field(description="The project the lead asked about, when known.")
+    stage: Stage = Field(description="Where the ticket is in the funnel.")
+    last_message_snippet: str = Field(description="One line of the last message.")
+    last_message_at: datetime | None = Field(description="When the last message was stored.")
+    visit_scheduled_at: datetime | None = Field(description="The confirmed visit's start, when there is one.")
+    assignee_user_id: str | None = Field(description="The user working the ticket, when assigned.")
+    unread_count: int = Field(description="Lead messages since the team last wrote.")
+    last_inbound_at: datetime | None = Field(description="When the lead last wrote.")
+    window_open: bool = Field(
+        description="Whether free text may still be sent: the lead wrote less than 24 h ago (else templates only)."
+    )
+    created_at: datetime | None = Field(description="When the ticket was opened.")
 
     @classmethod
     def from_proto(cls, ticket: ingest_pb2.Ticket, *, now: datetime) -> TicketOut:
@@ -105,7 +123,7 @@ class TicketOut(BaseModel):
             lead_name=ticket.lead_name,
             phone_e164=ticket.phone_e164,
             project=ProjectRef(code=ticket.project_code, name=ticket.project_name) if ticket.project_code else None,
-            stage=ticket.stage,
+            stage=Stage(ticket.stage),
             last_message_snippet=ticket.last_message_snippet,
             last_message_at=when(ticket, "last_message_at"),
             visit_scheduled_at=when(ticket, "visit_scheduled_at"),
@@ -118,33 +136,39 @@ class TicketOut(BaseModel):
 
 
 class DashboardOut(BaseModel):
-    cliente: str
-    tickets: list[TicketOut]
-    next_cursor: str | None
+    """A page of the inbox."""
+
+    cliente: str = Field(description="The tenant slug asked for.")
+    tickets: list[TicketOut] = Field(description="Newest activity first.")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 class MediaOut(BaseModel):
-    provider_media_id: str
-    url: str
-    mime_type: str
-    sha256: str
-    filename: str
-    caption: str
+    """An attachment as the provider announced it (content is fetched later)."""
+
+    provider_media_id: str = Field(description="Meta's media id; empty for Gupshup.")
+    url: str = Field(description="Gupshup's direct (expiring) link; empty for Meta.")
+    mime_type: str = Field(description="MIME type, e.g. `image/jpeg`.")
+    sha256: str = Field(description="The provider's checksum, when given.")
+    filename: str = Field(description="Document file name, when given.")
+    caption: str = Field(description="The lead's caption, when given.")
 
 
 class MessageOut(BaseModel):
-    id: str
-    direction: str
-    actor: str
-    provider: str
-    provider_message_id: str
-    type: str
-    text: str
-    media: MediaOut | None
-    payload: dict[str, Any]
-    sent_at: datetime | None
-    created_at: datetime | None
-    author_user_id: str | None
+    """One message of the conversation."""
+
+    id: str = Field(description="The message's id (UUID).")
+    direction: Direction = Field(description="From the lead (`in`) or to the lead (`out`).")
+    actor: Actor = Field(description="Who wrote it.")
+    provider: str = Field(description="The channel: `meta`, `gupshup` or `manual`.")
+    provider_message_id: str = Field(description="The provider's id (a Meta `wamid`); the dedupe key.")
+    type: str = Field(description="`text`, `image`, `audio`, `location`, `button_reply`, ...")
+    text: str = Field(description="Readable text (a caption, a place, the tapped button's title, ...).")
+    media: MediaOut | None = Field(description="The attachment, for media messages.")
+    payload: dict[str, Any] = Field(description="The type-specific object as the provider sent it.")
+    sent_at: datetime | None = Field(description="When the provider says it was sent.")
+    created_at: datetime | None = Field(description="When it was stored.")
+    author_user_id: str | None = Field(description="The team member who wrote an outbound message.")
 
     @classmethod
     def from_proto(cls, message: ingest_pb2.Message) -> MessageOut:
@@ -152,8 +176,8 @@ class MessageOut(BaseModel):
         media = message.media if message.HasField("media") else None
         return cls(
             id=message.id,
-            direction=label(ingest_pb2.Direction, message.direction),
-            actor=label(ingest_pb2.Actor, message.actor),
+            direction=Direction(label(ingest_pb2.Direction, message.direction)),
+            actor=Actor(label(ingest_pb2.Actor, message.actor)),
             provider=label(ingest_pb2.Provider, message.provider),
             provider_message_id=message.provider_message_id,
             type=label(ingest_pb2.MessageType, message.type),
@@ -176,11 +200,13 @@ class MessageOut(BaseModel):
 
 
 class EventOut(BaseModel):
-    id: str
-    type: str
-    correlation_id: str
-    payload: dict[str, Any]
-    created_at: datetime | None
+    """One entry of the ticket's timeline."""
+
+    id: str = Field(description="The event's id (UUID).")
+    type: str = Field(description="What happened, e.g. `message.received`, `visit.confirmed`, `ticket.assigned`.")
+    correlation_id: str = Field(description="Always the ticket id.")
+    payload: dict[str, Any] = Field(description="Details of what happened.")
+    created_at: datetime | None = Field(description="When it happened.")
 
     @classmethod
     def from_proto(cls, event: ingest_pb2.Event) -> EventOut:
@@ -195,16 +221,18 @@ class EventOut(BaseModel):
 
 
 class VisitProposalOut(BaseModel):
-    id: str
-    ticket_id: str
-    agent_user_id: str
-    starts_at: datetime | None
-    duration_minutes: int
-    status: str
-    replaces_proposal_id: str | None
-    message_to_lead: str
-    project_code: str
-    created_at: datetime | None
+    """A visit offered to the lead."""
+
+    id: str = Field(description="The proposal's id (UUID).")
+    ticket_id: str = Field(description="The ticket it belongs to.")
+    agent_user_id: str = Field(description="The agent who shows the property.")
+    starts_at: datetime | None = Field(description="Start of the visit.")
+    duration_minutes: int = Field(description="Length of the visit in minutes.")
+    status: ProposalStatus = Field(description="The proposal's state.")
+    replaces_proposal_id: str | None = Field(description="The proposal a reschedule replaced.")
+    message_to_lead: str = Field(description="The text sent to the lead with the proposal.")
+    project_code: str = Field(description="The project to visit.")
+    created_at: datetime | None = Field(description="When it was proposed.")
 
     @classmethod
     def from_proto(cls, proposal: visits_pb2.VisitProposal) -> VisitProposalOut:
@@ -215,7 +243,7 @@ class VisitProposalOut(BaseModel):
             agent_user_id=proposal.agent_user_id,
             starts_at=when(proposal, "starts_at"),
             duration_minutes=proposal.duration_minutes,
-            status=label(visits_pb2.ProposalStatus, proposal.status),
+            status=ProposalStatus(label(visits_pb2.ProposalStatus, proposal.status)),
             replaces_proposal_id=proposal.replaces_proposal_id or None,
             message_to_lead=proposal.message_to_lead,
             project_code=proposal.project_code,
@@ -224,11 +252,13 @@ class VisitProposalOut(BaseModel):
 
 
 class VisitConfirmationOut(BaseModel):
-    id: str
-    proposal_id: str
-    confirmed_by: str
-    channel: str
-    confirmed_at: datetime | None
+    """Who confirmed a visit, and how."""
+
+    id: str = Field(description="The confirmation's id (UUID).")
+    proposal_id: str = Field(description="The confirmed proposal.")
+    confirmed_by: str = Field(description="`lead` (tapped the button) or the user who confirmed.")
+    channel: str = Field(description="`whatsapp` or `dashboard`.")
+    confirmed_at: datetime | None = Field(description="When it was confirmed.")
 
     @classmethod
     def from_proto(cls, confirmation: visits_pb2.VisitConfirmation) -> VisitConfirmationOut:
@@ -243,22 +273,26 @@ class VisitConfirmationOut(BaseModel):
 
 
 class VisitsOut(BaseModel):
-    proposals: list[VisitProposalOut]
-    confirmations: list[VisitConfirmationOut]
+    """A ticket's visits."""
+
+    proposals: list[VisitProposalOut] = Field(description="Every proposal, oldest first.")
+    confirmations: list[VisitConfirmationOut] = Field(description="Every confirmation.")
 
 
 class OutboundOut(BaseModel):
-    id: str
-    message_id: str
-    text: str
-    status: str
-    provider_message_id: str
-    error_code: str
-    error_title: str
-    attempts: int
-    author_user_id: str | None
-    created_at: datetime | None
-    updated_at: datetime | None
+    """A reply to the lead and how far its delivery got."""
+
+    id: str = Field(description="The reply's id (UUID).")
+    message_id: str = Field(description="Its message in the ticket timeline; empty until it is there.")
+    text: str = Field(description="What was sent (a template as `[template name] params`).")
+    status: DeliveryStatus = Field(description="Delivery status; it only moves forward.")
+    provider_message_id: str = Field(description="The provider's id once it took the reply.")
+    error_code: str = Field(description="The provider's error code when failed, e.g. `131047`.")
+    error_title: str = Field(description="The provider's error title when failed.")
+    attempts: int = Field(description="Send attempts so far.")
+    author_user_id: str | None = Field(description="Who wrote it.")
+    created_at: datetime | None = Field(description="When it was stored.")
+    updated_at: datetime | None = Field(description="When its status last changed.")
 
     @classmethod
     def from_proto(cls, message: supervisor_pb2.OutboundMessage) -> OutboundOut:
@@ -267,7 +301,7 @@ class OutboundOut(BaseModel):
             id=message.id,
             message_id=message.message_id,
             text=message.text,
-            status=label(supervisor_pb2.DeliveryStatus, message.status),
+            status=DeliveryStatus(label(supervisor_pb2.DeliveryStatus, message.status)),
             provider_message_id=message.provider_message_id,
             error_code=message.error_code,
             error_title=message.error_title,
@@ -279,22 +313,24 @@ class OutboundOut(BaseModel):
 
 
 class TicketDetailOut(BaseModel):
-    ticket: TicketOut
-    messages: list[MessageOut]
-    events: list[EventOut]
+    """One ticket with its whole timeline."""
+
+    ticket: TicketOut = Field(description="The ticket.")
+    messages: list[MessageOut] = Field(description="Every message, oldest first.")
+    events: list[EventOut] = Field(description="Every event, oldest first.")
     # Left out while the owning service does not implement the call yet.
-    visits: VisitsOut | None = None
-    outbound_messages: list[OutboundOut] | None = None
+    visits: VisitsOut | None = Field(None, description="Proposals and confirmations.")
+    outbound_messages: list[OutboundOut] | None = Field(None, description="Replies with their delivery status.")
 
 
 class DeadLetterOut(BaseModel):
     """A webhook payload that could not be routed or read, kept with the reason."""
 
-    id: str
-    source: str
-    reason: str
-    payload: str
-    received_at: datetime | None
+    id: str = Field(description="The dead letter's id (UUID).")
+    source: str = Field(description="Where it came from, e.g. `meta`, `gupshup`.")
+    reason: str = Field(description="Why it could not be stored, e.g. `unknown_phone_number_id`.")
+    payload: str = Field(description="The part of the webhook body that could not be stored, as received.")
+    received_at: datetime | None = Field(description="When it arrived.")
 
     @classmethod
     def from_proto(cls, dead_letter: ingest_pb2.DeadLetter) -> DeadLetterOut:
@@ -309,5 +345,7 @@ class DeadLetterOut(BaseModel):
 
 
 class DeadLettersOut(BaseModel):
-    dead_letters: list[DeadLetterOut]
-    next_cursor: str | None
+    """A page of dead letters."""
+
+    dead_letters: list[DeadLetterOut] = Field(description="Newest first.")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")

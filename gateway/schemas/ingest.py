@@ -25,15 +25,25 @@ class IngestMessageIn(BaseModel):
     )
 
     # Shape only; ingest reads it with the tenant's region and answers 400 when it is not a number.
-    phone: str = Field(min_length=1, max_length=32, pattern=r"^\+?[0-9 ().\-]+$")
-    text: str = Field(min_length=1, max_length=4096)
-    name: str | None = Field(None, max_length=200)
-    project_code: str | None = Field(None, max_length=64)
-    asset_code: str | None = Field(None, max_length=64)
-    # Idempotency key: the same id twice stores one message (the second reply says duplicate).
-    message_id: str | None = Field(None, min_length=1, max_length=128)
-    # The old contract sent the tenant slug; when given it must be the caller's.
-    cliente: str | None = Field(None, max_length=64)
+    phone: str = Field(
+        min_length=1,
+        max_length=32,
+        pattern=r"^\+?[0-9 ().\-]+$",
+        description="The lead's phone; without `+` it is read in the tenant's region (AR: `+549...`).",
+    )
+    text: str = Field(min_length=1, max_length=4096, description="What the lead wrote.")
+    name: str | None = Field(None, max_length=200, description="The lead's name, when known.")
+    project_code: str | None = Field(None, max_length=64, description="The project the lead asks about.")
+    asset_code: str | None = Field(None, max_length=64, description="The marketing asset that brought the lead.")
+    message_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=128,
+        description="Idempotency key: the same id twice stores one message (the second answer says duplicate).",
+    )
+    cliente: str | None = Field(
+        None, max_length=64, description="The old contract's tenant slug; must be the caller's."
+    )
 
     @field_validator("text")
     @classmethod
@@ -48,12 +58,12 @@ class IngestMessageIn(BaseModel):
 class IngestMessageOut(BaseModel):
     """Where the message landed."""
 
-    lead_id: str
-    conversation_id: str
-    ticket_id: str
-    message_id: str
-    duplicate: bool
-    phone_e164: str
+    lead_id: str = Field(description="The lead's id (UUID), new or reused.")
+    conversation_id: str = Field(description="The conversation's id (UUID).")
+    ticket_id: str = Field(description="The conversation's ticket (UUID).")
+    message_id: str = Field(description="The stored message (UUID).")
+    duplicate: bool = Field(description="True when this message id was stored before; nothing new was written.")
+    phone_e164: str = Field(description="The lead's phone as stored, E.164.")
 
     @classmethod
     def from_proto(cls, reply: ingest_pb2.IngestMessageResponse) -> IngestMessageOut:

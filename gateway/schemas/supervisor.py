@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gateway.schemas.convert import no_nul
 from gateway.schemas.dashboard import OutboundOut
@@ -13,25 +13,41 @@ from gateway.schemas.dashboard import OutboundOut
 class TemplateIn(BaseModel):
     """An approved WhatsApp template (the only thing WhatsApp delivers outside the 24 h window)."""
 
-    name: str = Field(min_length=1, max_length=512)
-    language: str = Field("es_AR", min_length=2, max_length=16)
-    parameters: list[str] = Field(default_factory=list, max_length=20)
+    name: str = Field(min_length=1, max_length=512, description="The approved template's name (Gupshup: its id).")
+    language: str = Field("es_AR", min_length=2, max_length=16, description="Template language, e.g. `es_AR`.")
+    parameters: list[str] = Field(
+        default_factory=list, max_length=20, description="Values of the body's `{{1}}`, `{{2}}`, ... in order."
+    )
 
 
 class ButtonIn(BaseModel):
     """A reply button under the text."""
 
-    id: str = Field(min_length=1, max_length=256)
-    title: str = Field(min_length=1, max_length=20)
+    id: str = Field(min_length=1, max_length=256, description="Comes back in the lead's reply when tapped.")
+    title: str = Field(min_length=1, max_length=20, description="What the button says.")
 
 
 class SendIn(BaseModel):
     """A reply to the ticket's lead: free text (inside the 24 h window) or a template."""
 
-    ticket_id: uuid.UUID
-    text: str | None = Field(None, min_length=1, max_length=4096)
-    template: TemplateIn | None = None
-    buttons: list[ButtonIn] = Field(default_factory=list, max_length=3)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"ticket_id": "8f0c2a52-3c1e-4f7a-9d55-2b3f0c9e1a10", "text": "¡Hola Lucía! ¿Te queda bien el jueves?"},
+                {
+                    "ticket_id": "8f0c2a52-3c1e-4f7a-9d55-2b3f0c9e1a10",
+                    "template": {"name": "seguimiento_visita", "language": "es_AR", "parameters": ["Lucía"]},
+                },
+            ]
+        }
+    )
+
+    ticket_id: uuid.UUID = Field(description="The ticket whose lead gets the reply.")
+    text: str | None = Field(
+        None, min_length=1, max_length=4096, description="Free text; only while the 24 h window is open."
+    )
+    template: TemplateIn | None = Field(None, description="An approved template; allowed at any time.")
+    buttons: list[ButtonIn] = Field(default_factory=list, max_length=3, description="Up to 3 reply buttons under text.")
 
     _text_no_nul = field_validator("text")(no_nul)
 
@@ -45,22 +61,36 @@ class SendIn(BaseModel):
 class SendOut(BaseModel):
     """The stored reply and its delivery status; `duplicate` when the Idempotency-Key was seen before."""
 
-    message: OutboundOut
-    duplicate: bool
+    message: OutboundOut = Field(description="The stored reply.")
+    duplicate: bool = Field(description="True when the Idempotency-Key was used before: this is the first result.")
 
 
 class AssignIn(BaseModel):
     """Who takes the ticket."""
 
-    ticket_id: uuid.UUID
-    user_id: str = Field(min_length=1, max_length=64)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"ticket_id": "8f0c2a52-3c1e-4f7a-9d55-2b3f0c9e1a10", "user_id": "0b7e6f5a-1d2c-4b3a-9e8f-7a6b5c4d3e2f"}
+            ]
+        }
+    )
+
+    ticket_id: uuid.UUID = Field(description="The ticket to assign.")
+    user_id: str = Field(min_length=1, max_length=64, description="An active user of the tenant (agents: themselves).")
 
 
 class EscalateIn(BaseModel):
     """A ticket a human supervisor must take over, and why."""
 
-    ticket_id: uuid.UUID
-    reason: str = Field("", max_length=500)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"ticket_id": "8f0c2a52-3c1e-4f7a-9d55-2b3f0c9e1a10", "reason": "Pide hablar con alguien"}]
+        }
+    )
+
+    ticket_id: uuid.UUID = Field(description="The ticket to hand over.")
+    reason: str = Field("", max_length=500, description="Why; the supervisor reads it in the timeline.")
 
     _reason_no_nul = field_validator("reason")(no_nul)
 
@@ -68,5 +98,5 @@ class EscalateIn(BaseModel):
 class AssignmentOut(BaseModel):
     """The ticket and its assignee after the change."""
 
-    ticket_id: str
-    assignee_user_id: str
+    ticket_id: str = Field(description="The ticket.")
+    assignee_user_id: str = Field(description="Who holds it now.")
