@@ -14,14 +14,14 @@ from libs.common.db import libpq_url
 
 SEND_PATH = "/api/demo/vertice360-orquestador/supervisor/send"
 POLL_SECONDS = 0.05
-# Times from one clock, the database's: when the reply was stored, and when each of its jobs finished.
+# When the reply was stored (the database's clock) and when each of its outbox rows finished (the worker's).
 _PROGRESS = """
 SELECT o.id::text, o.status,
     extract(epoch FROM s.done_at - o.created_at) * 1000 AS sent_ms,
     extract(epoch FROM a.done_at - o.created_at) * 1000 AS timeline_ms
 FROM supervisor.outbound_messages o
-LEFT JOIN supervisor.delivery_jobs s ON s.outbound_id = o.id AND s.kind = 'send'
-LEFT JOIN supervisor.delivery_jobs a ON a.outbound_id = o.id AND a.kind = 'append'
+LEFT JOIN supervisor.outbox s ON s.dedupe_key = 'send:' || o.id::text
+LEFT JOIN supervisor.outbox a ON a.dedupe_key = 'append:' || o.id::text
 WHERE o.id = ANY(%(ids)s::uuid[])
 """
 

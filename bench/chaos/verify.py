@@ -40,7 +40,7 @@ TICKET_SQL = "SELECT stage::text AS stage, visit_scheduled_at FROM ingest.ticket
 # The tenant's outbox rows (phases run one after another, each settling before the next).
 UNSETTLED_SQL = """
 SELECT (SELECT count(*) FROM visits.outbox WHERE tenant = %(tenant)s AND status = 'pending')
-     + (SELECT count(*) FROM supervisor.delivery_jobs WHERE ticket_id = %(ticket)s AND done_at IS NULL)
+     + (SELECT count(*) FROM supervisor.outbox WHERE tenant = %(tenant)s AND status = 'pending')
      + (SELECT count(*) FROM supervisor.outbound_messages WHERE ticket_id = %(ticket)s AND status = 'pending')
      AS open
 """

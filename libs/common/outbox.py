@@ -286,12 +286,15 @@ class Outbox:
         """Makes the poll loop look for due rows now instead of at its next tick."""
         self._wake.set()
 
-    async def flush(self, ids: Iterable[int | None] = (), *, dedupe_keys: Iterable[str] = ()) -> None:
-        """Handles the given rows now, in this task, if they are due and free; the rest waits for the loop."""
+    async def flush(self, ids: Iterable[int | None] = (), *, dedupe_keys: Iterable[str] = ()) -> set[int]:
+        """Handles the given rows now, in this task, if they are due and free; the rest waits for the loop.
+
+        Returns the ids of the rows whose handler ran here (whatever its outcome).
+        """
         wanted = [row_id for row_id in ids if row_id is not None]
         keys = list(dedupe_keys)
         if not wanted and not keys:
-            return
+            return set()
         try:
             rows = await self._claim(limit=len(wanted) + len(keys), ids=wanted, keys=keys)
         except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
@@ -300,6 +303,7 @@ class Outbox:
         await asyncio.gather(*(self._process(row) for row in rows))
         if len(rows) < len(wanted) + len(keys):
             self.wake()
+        return {row.id for row in rows}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Polls and handles due rows until `stop` is set, then lets the rows in hand finish."""

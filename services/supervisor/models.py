@@ -116,33 +116,6 @@ class Outbound:
     updated_at: datetime
 
 
-@dataclass(slots=True)
-class Job:
-    """A delivery job leased to this worker, with the reply it is about."""
-
-    id: int
-    kind: str
-    attempts: int
-    max_attempts: int | None
-    claim: uuid.UUID
-    outbound_id: uuid.UUID
-    tenant: str
-    ticket_id: uuid.UUID
-    message_id: uuid.UUID | None
-    actor: str
-    author_user_id: str
-    to_phone: str
-    channel: str
-    message_kind: str
-    text: str
-    template: dict[str, Any] | None
-    buttons: list[dict[str, str]] | None
-    status: str
-    provider_message_id: str | None
-    # W3C headers of the SendReply that queued the job: the worker continues its trace.
-    trace_context: dict[str, str] = field(default_factory=dict)
-
-
 @dataclass(frozen=True, slots=True)
 class ProviderAccount:
     provider: str

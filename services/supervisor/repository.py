@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from prometheus_client import Counter
+from psycopg import AsyncConnection
 from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from libs.common.db import Queries
-from libs.common.telemetry import trace_carrier
-from services.supervisor.models import Draft, Job, Outbound, ProviderAccount, StatusUpdate, User
+from services.supervisor.models import Draft, Outbound, ProviderAccount, StatusUpdate, User
 
 SQL = Queries(Path(__file__).parent / "sql")
 
@@ -160,10 +162,14 @@ class Repository:
             await cur.execute(SQL.get_provider_account, {"tenant": tenant, "provider": provider})
             return await cur.fetchone()
 
-    async def store_outbound(
-        self, *, draft: Draft, claim: uuid.UUID, lease_seconds: float, max_attempts: int
-    ) -> Outbound | None:
-        """Stores the reply with its append job (leased to `claim`) and send job; None if the key was taken."""
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection[Any]]:
+        """A connection inside one transaction."""
+        async with self.pool.connection() as conn, conn.transaction():
+            yield conn
+
+    async def insert_outbound(self, conn: AsyncConnection[Any], *, draft: Draft) -> Outbound | None:
+        """Stores the reply (in the caller's transaction); None if its idempotency key was taken."""
         params = {
             "tenant": draft.tenant,
             "idempotency_key": draft.idempotency_key,
@@ -177,16 +183,10 @@ class Repository:
             "text": draft.text,
             "template": _json(draft.template),
             "buttons": _json(draft.buttons),
-            "claim": claim,
-            "lease_seconds": lease_seconds,
-            "max_attempts": max_attempts,
-            # The delivery worker continues this request's trace.
-            "trace_context": Jsonb(trace_carrier()),
         }
-        async with self.pool.connection() as conn:
-            cur = conn.cursor(row_factory=class_row(Outbound))
-            await cur.execute(SQL.insert_outbound, params)
-            return await cur.fetchone()
+        cur = conn.cursor(row_factory=class_row(Outbound))
+        await cur.execute(SQL.insert_outbound, params)
+        return await cur.fetchone()
 
     async def outbound_by_key(self, *, tenant: str, idempotency_key: str) -> Outbound | None:
         """The reply stored under this idempotency key."""
@@ -209,71 +209,33 @@ class Repository:
             await cur.execute(SQL.list_outbound_messages, {"tenant": tenant, "ticket_id": ticket_id, "limit": limit})
             return await cur.fetchall()
 
-    async def claim_jobs(self, *, limit: int, lease_seconds: float) -> list[Job]:
-        """Leases up to `limit` due jobs to the caller."""
-        params = {"limit": limit, "lease_seconds": lease_seconds, "claim": uuid.uuid4()}
-        async with self.pool.connection() as conn:
-            cur = conn.cursor(row_factory=class_row(Job))
-            await cur.execute(SQL.claim_delivery_jobs, params)
-            return await cur.fetchall()
-
-    async def delivery_backlog(self) -> dict[str, tuple[int, float]]:
-        """Open jobs by kind (append, send): how many, and the age of the oldest in seconds."""
-        async with self.pool.connection() as conn:
-            cur = await conn.execute(SQL.delivery_backlog)
-            return {str(kind): (int(count), float(oldest)) for kind, count, oldest in await cur.fetchall()}
-
     async def record_appended(self, *, outbound_id: uuid.UUID, message_id: uuid.UUID) -> None:
-        """Notes the ingest message of a reply and closes its append job."""
+        """Notes the ingest message of a reply (the first one)."""
         async with self.pool.connection() as conn:
             await conn.execute(SQL.record_appended, {"outbound_id": outbound_id, "message_id": message_id})
 
-    async def record_sent(self, *, job: Job, provider: str, provider_message_id: str) -> bool:
+    async def record_sent(self, *, outbound: Outbound, provider: str, provider_message_id: str) -> bool:
         """Notes the provider's id and `sent`, then applies statuses that came first; False if already sent."""
-        params = {
-            "job_id": job.id,
-            "outbound_id": job.outbound_id,
-            "provider": provider,
-            "provider_message_id": provider_message_id,
-        }
+        params = {"outbound_id": outbound.id, "provider": provider, "provider_message_id": provider_message_id}
         async with self.pool.connection() as conn:
             cur = await conn.execute(SQL.record_sent, params)
             recorded = await cur.fetchone() is not None
             await conn.execute(
                 SQL.apply_delivery_statuses,
-                {"tenant": job.tenant, "provider": provider, "provider_message_id": provider_message_id},
+                {"tenant": outbound.tenant, "provider": provider, "provider_message_id": provider_message_id},
             )
             return recorded
 
-    async def record_send_failed(self, *, job: Job, error_code: str, error_title: str, error: str) -> None:
-        """Marks the reply failed and closes its send job, if this worker still holds it."""
+    async def record_send_failed(
+        self, *, outbound_id: uuid.UUID, row_id: int, claim: uuid.UUID, error_code: str, error_title: str
+    ) -> None:
+        """Marks the reply failed, if this worker's claim still holds its send row."""
         params = {
-            "job_id": job.id,
-            "claim": job.claim,
+            "outbound_id": outbound_id,
+            "row_id": row_id,
+            "claim": claim,
             "error_code": error_code,
             "error_title": error_title,
-            "error": error,
         }
         async with self.pool.connection() as conn:
             await conn.execute(SQL.record_send_failed, params)
-
-    async def reschedule(
-        self, *, job_id: int, claim: uuid.UUID, delay_seconds: float, error: str, refund: bool = False
-    ) -> None:
-        """Gives a job back for another attempt after `delay_seconds`."""
-        params = {"job_id": job_id, "claim": claim, "delay_seconds": delay_seconds, "error": error, "refund": refund}
-        async with self.pool.connection() as conn:
-            await conn.execute(SQL.reschedule_delivery_job, params)
-
-    async def release_append(
-        self, *, outbound_id: uuid.UUID, claim: uuid.UUID, delay_seconds: float, error: str
-    ) -> None:
-        """Hands a reply's append job, leased at store time, to the worker for a later attempt."""
-        params = {"outbound_id": outbound_id, "claim": claim, "delay_seconds": delay_seconds, "error": error}
-        async with self.pool.connection() as conn:
-            await conn.execute(SQL.release_append_job, params)
-
-    async def finish_job(self, *, job_id: int, error: str = "") -> None:
-        """Closes a job with nothing left to do."""
-        async with self.pool.connection() as conn:
-            await conn.execute(SQL.finish_delivery_job, {"job_id": job_id, "error": error})

@@ -1,4 +1,4 @@
-"""Lifecycle of the supervisor process: telemetry, pool, ingest channel, HTTP client, delivery worker, gRPC server."""
+"""Lifecycle of the supervisor process: telemetry, pool, ingest client, HTTP client, outbox worker, gRPC server."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import httpx
 from libs.common.clients import ServiceTokens
 from libs.common.db import make_pool
 from libs.common.metrics import track_pool
+from libs.common.outbox import Outbox
+from libs.common.peers.ingest import IngestClient
 from libs.common.server import run_server
 from libs.common.telemetry import configure_telemetry
-from services.supervisor.delivery import DeliveryWorker
-from services.supervisor.ingest import IngestClient
+from services.supervisor.delivery import Delivery
 from services.supervisor.models import StatusUpdate
 from services.supervisor.providers import Providers
 from services.supervisor.repository import Repository
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 async def serve(
     settings: SupervisorSettings, *, stop: asyncio.Event | None = None, ready: Callable[[int], None] | None = None
 ) -> None:
-    """Runs the supervisor service and its delivery worker until SIGTERM (or `stop`)."""
+    """Runs the supervisor service and its outbox worker (deliveries) until SIGTERM (or `stop`)."""
     configure_telemetry(settings.service_name, settings)
     pool = make_pool(settings, name="supervisor")
     track_pool(pool)
@@ -56,11 +57,23 @@ async def serve(
         record=record,
         sandbox_step_seconds=settings.sandbox_step_seconds,
     )
-    worker = DeliveryWorker(repository=repository, ingest=ingest, providers=providers, settings=settings)
-    worker_stop = asyncio.Event()
-    worker_task = asyncio.create_task(worker.run(worker_stop))
+    outbox = Outbox(
+        pool,
+        schema="supervisor",
+        lease_seconds=settings.delivery_lease_seconds,
+        concurrency=settings.delivery_concurrency,
+        poll_seconds=settings.delivery_poll_seconds,
+        # Every call in flight ends by its own timeout; waiting that long means none is cut off after the
+        # provider took the reply but before it was recorded.
+        drain_seconds=max(settings.provider_timeout_seconds, settings.ingest_timeout_seconds) + 1,
+    )
+    delivery = Delivery(repository=repository, outbox=outbox, ingest=ingest, providers=providers, settings=settings)
+    outbox_stop = asyncio.Event()
+    outbox_task = asyncio.create_task(outbox.run(outbox_stop))
     try:
-        service = SupervisorService(repository=repository, settings=settings, ingest=ingest, wake=worker.wake)
+        service = SupervisorService(
+            repository=repository, settings=settings, ingest=ingest, outbox=outbox, delivery=delivery
+        )
         servicer = SupervisorServicer(service)
         await run_server(
             settings,
@@ -71,11 +84,11 @@ async def serve(
         )
     finally:
         # RPCs have drained; in-flight sends get the same grace before their leases are left to run out.
-        worker_stop.set()
+        outbox_stop.set()
         try:
-            await worker_task
+            await outbox_task
         except Exception:
-            log.exception("delivery worker ended with an error")
+            log.exception("the outbox worker ended with an error")
         await providers.close()
         await http.aclose()
         await ingest.close()

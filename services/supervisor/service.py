@@ -7,15 +7,12 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from libs.common.auth import Principal, Role, check_password, hash_password
-from libs.common.backoff import Backoff
 from libs.common.errors import (
     Conflict,
-    DomainError,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -23,7 +20,10 @@ from libs.common.errors import (
     Refused,
     Unauthenticated,
 )
-from services.supervisor.ingest import IngestClient
+from libs.common.outbox import Outbox
+from libs.common.peers.ingest import IngestClient
+from libs.common.wire import struct
+from services.supervisor.delivery import Delivery
 from services.supervisor.models import (
     ACCOUNT_PROVIDERS,
     PROVIDERS,
@@ -34,10 +34,12 @@ from services.supervisor.models import (
     ProviderAccount,
     ReplyRequest,
     StatusUpdate,
+    TicketInfo,
     User,
 )
 from services.supervisor.repository import Repository
 from services.supervisor.settings import SupervisorSettings
+from vertice360.ingest.v1 import ingest_pb2
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,11 @@ DEFAULT_TEMPLATE_LANGUAGE = "es_AR"
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]+$")
 WINDOW = timedelta(hours=24)
 ACTORS = {Role.AGENT: "agent", Role.SUPERVISOR: "supervisor", Role.ADMIN: "supervisor", Role.SERVICE: "system"}
+CHANNELS = {
+    ingest_pb2.PROVIDER_META: "meta",
+    ingest_pb2.PROVIDER_GUPSHUP: "gupshup",
+    ingest_pb2.PROVIDER_MANUAL: "manual",
+}
 
 
 def _uuid(value: str, *, field: str) -> uuid.UUID:
@@ -130,6 +137,20 @@ def _checked_reply(request: ReplyRequest) -> dict[str, Any]:
     return {"kind": "interactive", "text": text, "template": None, "buttons": buttons}
 
 
+def ticket_info(reply: ingest_pb2.GetTicketResponse) -> TicketInfo:
+    """What delivery needs of an ingest ticket: the lead's phone, the channel, the last inbound time."""
+    ticket = reply.ticket
+    # Ticket has no channel field; every message of a conversation carries the conversation's channel.
+    channel = next((CHANNELS[m.provider] for m in reply.messages if m.provider in CHANNELS), "manual")
+    return TicketInfo(
+        id=uuid.UUID(ticket.id),
+        phone_e164=ticket.phone_e164,
+        channel=channel,
+        last_inbound_at=ticket.last_inbound_at.ToDatetime(tzinfo=UTC) if ticket.HasField("last_inbound_at") else None,
+        assignee_user_id=ticket.assignee_user_id,
+    )
+
+
 def request_hash(ticket_id: uuid.UUID, reply: dict[str, Any]) -> str:
     """A digest of what was asked, to tell a retry from another reply under the same key."""
     canonical = json.dumps({"ticket_id": str(ticket_id), **reply}, sort_keys=True, ensure_ascii=False)
@@ -145,12 +166,14 @@ class SupervisorService:
         repository: Repository,
         settings: SupervisorSettings,
         ingest: IngestClient,
-        wake: Callable[[], None] = lambda: None,
+        outbox: Outbox,
+        delivery: Delivery,
     ) -> None:
         self.repository = repository
         self.settings = settings
         self.ingest = ingest
-        self._wake = wake
+        self.outbox = outbox
+        self.delivery = delivery
 
     async def upsert_user(
         self, *, principal: Principal, name: str, email: str, role: str, active: bool, password: str = ""
@@ -229,72 +252,50 @@ class SupervisorService:
         existing = await self.repository.outbound_by_key(tenant=principal.tenant, idempotency_key=key)
         if existing is not None:
             return await self._repeat(existing, digest=digest), True
-        ticket = await self.ingest.ticket(tenant=principal.tenant, ticket_id=ticket_id)
+        try:
+            ticket = ticket_info(await self.ingest.get_ticket(principal.tenant, str(ticket_id)))
+        except NotFound as exc:
+            raise NotFound("ticket not found", field="ticket_id") from exc
         if reply["kind"] != "template" and not window_open(ticket.last_inbound_at, now=now_utc()):
             raise Refused(
                 "template required: the lead's last message is more than 24 h old (or there is none), "
                 "so WhatsApp only delivers an approved template",
                 field="text",
             )
-        claim = uuid.uuid4()
-        stored = await self.repository.store_outbound(
-            draft=Draft(
-                tenant=principal.tenant,
-                idempotency_key=key,
-                request_hash=digest,
-                ticket_id=ticket_id,
-                actor=ACTORS[principal.role],
-                author_user_id=principal.user_id,
-                to_phone=ticket.phone_e164,
-                channel=ticket.channel,
-                **reply,
-            ),
-            claim=claim,
-            lease_seconds=self.settings.delivery_lease_seconds,
-            max_attempts=self.settings.delivery_max_attempts,
+        draft = Draft(
+            tenant=principal.tenant,
+            idempotency_key=key,
+            request_hash=digest,
+            ticket_id=ticket_id,
+            actor=ACTORS[principal.role],
+            author_user_id=principal.user_id,
+            to_phone=ticket.phone_e164,
+            channel=ticket.channel,
+            **reply,
         )
+        async with self.repository.transaction() as conn:
+            stored = await self.repository.insert_outbound(conn, draft=draft)
+            append_id = await self.delivery.queue(conn, stored) if stored is not None else None
         if stored is None:
             # Another call with this key committed first; answer with its reply.
             existing = await self.repository.outbound_by_key(tenant=principal.tenant, idempotency_key=key)
             assert existing is not None
             return await self._repeat(existing, digest=digest), True
-        self._wake()
-        await self._append(stored, claim=claim)
-        return stored, False
-
-    async def _append(self, outbound: Outbound, *, claim: uuid.UUID | None) -> None:
-        """Puts the reply in the ticket timeline now; if ingest can't take it, the worker will later."""
-        try:
-            message_id = await self.ingest.append_outbound(
-                tenant=outbound.tenant,
-                outbound_id=outbound.id,
-                ticket_id=outbound.ticket_id,
-                actor=outbound.actor,
-                author_user_id=outbound.author_user_id,
-                kind=outbound.kind,
-                text=outbound.text,
-                template=outbound.template,
-                buttons=outbound.buttons,
-            )
-        except DomainError as exc:
-            log.warning("reply %s not in the timeline yet: %s", outbound.id, exc.message)
-            if claim is not None:
-                delay = Backoff(
-                    self.settings.delivery_backoff_base_seconds, self.settings.delivery_backoff_max_seconds
-                ).delay(1)
-                await self.repository.release_append(
-                    outbound_id=outbound.id, claim=claim, delay_seconds=delay, error=exc.message
-                )
-            return
-        await self.repository.record_appended(outbound_id=outbound.id, message_id=message_id)
-        outbound.message_id = message_id
+        # The timeline now, so the next read shows the reply; the provider send is the worker's.
+        handled = await self.outbox.flush([append_id])
+        self.outbox.wake()
+        if append_id not in handled:
+            # The poll loop took the row between the commit and the flush: ingest stores it once either way.
+            stored.message_id = await self.delivery.append_now(stored)
+            return stored, False
+        return await self.repository.outbound(tenant=principal.tenant, outbound_id=stored.id) or stored, False
 
     async def _repeat(self, existing: Outbound, *, digest: str) -> Outbound:
         if existing.request_hash != digest:
             raise Conflict("idempotency_key was already used for a different reply", field="idempotency_key")
         if existing.message_id is None:
             # Same dedupe key at ingest, so this names the first caller's message, never a second one.
-            await self._append(existing, claim=None)
+            existing.message_id = await self.delivery.append_now(existing)
         return existing
 
     async def list_outbound(self, *, principal: Principal, ticket_id: str) -> list[Outbound]:
@@ -313,14 +314,16 @@ class SupervisorService:
         assignee = await self.repository.active_user(tenant=principal.tenant, user_id=user)
         if assignee is None:
             raise NotFound("no active user with this id in the tenant", field="user_id")
-        await self.ingest.update_ticket(
-            tenant=principal.tenant,
-            ticket_id=ticket,
-            # Random part: assigning the same user again later is a new event, a retried call is not.
-            dedupe_key=f"assign:{ticket}:{user}:{uuid.uuid4().hex}",
-            event_type="ticket.assigned",
-            payload=self._assignment_payload(principal, assignee),
-            assignee_user_id=str(assignee.id),
+        await self.ingest.apply_ticket_update(
+            principal.tenant,
+            ingest_pb2.ApplyTicketUpdateRequest(
+                ticket_id=str(ticket),
+                # Random part: assigning the same user again later is a new event, a retried call is not.
+                dedupe_key=f"assign:{ticket}:{user}:{uuid.uuid4().hex}",
+                event_type="ticket.assigned",
+                event_payload=struct(self._assignment_payload(principal, assignee)),
+                assignee_user_id=str(assignee.id),
+            ),
         )
         await self.repository.record_assignment(
             tenant=principal.tenant, ticket_id=ticket, user_id=assignee.id, escalated=False, reason=""
@@ -337,13 +340,15 @@ class SupervisorService:
         supervisor = await self.repository.least_loaded_supervisor(tenant=principal.tenant)
         if supervisor is None:
             raise FailedPrecondition("the tenant has no active supervisor to escalate to", field="ticket_id")
-        await self.ingest.update_ticket(
-            tenant=principal.tenant,
-            ticket_id=ticket,
-            dedupe_key=f"escalate:{ticket}:{uuid.uuid4().hex}",
-            event_type="ticket.escalated",
-            payload={**self._assignment_payload(principal, supervisor), "reason": reason},
-            assignee_user_id=str(supervisor.id),
+        await self.ingest.apply_ticket_update(
+            principal.tenant,
+            ingest_pb2.ApplyTicketUpdateRequest(
+                ticket_id=str(ticket),
+                dedupe_key=f"escalate:{ticket}:{uuid.uuid4().hex}",
+                event_type="ticket.escalated",
+                event_payload=struct({**self._assignment_payload(principal, supervisor), "reason": reason}),
+                assignee_user_id=str(supervisor.id),
+            ),
         )
         await self.repository.record_assignment(
             tenant=principal.tenant, ticket_id=ticket, user_id=supervisor.id, escalated=True, reason=reason

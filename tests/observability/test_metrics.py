@@ -109,8 +109,11 @@ async def test_each_service_port_shows_its_series_after_traffic(metered: tuple[S
         assert asyncio.get_running_loop().time() < deadline, "no delivery status counted"
         await asyncio.sleep(0.2)
     assert (value(supervisor, "v360_supervisor_deliveries_total", provider="sandbox", outcome="sent") or 0) >= 1
-    assert value(supervisor, "v360_supervisor_delivery_backlog", kind="send") is not None
-    assert value(supervisor, "v360_supervisor_delivery_oldest_seconds", kind="append") is not None
+    assert value(supervisor, "v360_outbox_backlog", service="supervisor", kind="send") is not None
+    assert value(supervisor, "v360_outbox_oldest_seconds", service="supervisor", kind="append") is not None
+    assert (
+        value(supervisor, "v360_outbox_attempts_total", service="supervisor", kind="send", outcome="done") or 0
+    ) >= 1
     assert value(supervisor, "v360_db_pool_requests_waiting", pool="supervisor") is not None
 
 

@@ -1,8 +1,4 @@
--- The provider accepted the reply: the job is done whoever held it, and the first provider id is kept.
-WITH job AS (
-    UPDATE supervisor.delivery_jobs SET done_at = now(), locked_until = NULL, last_error = ''
-    WHERE id = %(job_id)s AND done_at IS NULL
-)
+-- The provider accepted the reply: whoever holds its send row, the first provider id is kept.
 UPDATE supervisor.outbound_messages o SET
     provider = %(provider)s,
     provider_message_id = %(provider_message_id)s,

@@ -260,3 +260,9 @@ class UpsertProviderAccountResponse(_message.Message):
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     account: ProviderAccount
     def __init__(self, account: _Optional[_Union[ProviderAccount, _Mapping]] = ...) -> None: ...
+
+class DeliverReply(_message.Message):
+    __slots__ = ("outbound_id",)
+    OUTBOUND_ID_FIELD_NUMBER: _ClassVar[int]
+    outbound_id: str
+    def __init__(self, outbound_id: _Optional[str] = ...) -> None: ...
