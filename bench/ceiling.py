@@ -104,14 +104,17 @@ def message_values(tenant: str) -> dict[str, str]:
         "payload": json.dumps({"body": TEXT}),
         "asset_code": "",
         "context_message_id": "",
+        "username": "",
     }
 
 
-# Parameters ingest binds as None for this message: no media, and no project or asset matched.
-NULLS = frozenset({"media", "project_id", "asset_id"})
+# Parameters ingest binds as None for this message: no media, no project or asset matched, no ad, no BSUID.
+NULLS = frozenset({"media", "project_id", "asset_id", "referral", "ad_id", "user_id"})
 # Set per transaction by the prologue, or by \gset from the statement before.
-PER_TRANSACTION = frozenset({"phone_e164", "provider_message_id", "sent_at"})
-FROM_THREAD = frozenset({"lead_id", "conversation_id", "ticket_id", "lead_name"})
+PER_TRANSACTION = frozenset({"identity", "phone_e164", "wa_id", "provider_message_id", "sent_at"})
+FROM_THREAD = frozenset(
+    {"lead_id", "conversation_id", "ticket_id", "lead_name", "wa_id", "user_id", "username", "has_referral"}
+)
 # The statements of `Repository.store_inbound` for one message (its profile name is the lead's already),
 # and whether the row they return is kept (\gset) for the statements after.
 STEPS = {
@@ -158,6 +161,8 @@ def build_script(kind: str, *, values: Mapping[str, str], known_leads: int = KNO
         draw, phone = f"\\set n random(1, {known_leads})", "'+54922' || lpad(:n::text, 9, '0')"
     columns = [
         f"{phone} AS phone_e164",
+        f"{phone} AS identity",
+        f"ltrim({phone}, '+') AS wa_id",
         "'pgbench.' || gen_random_uuid() AS provider_message_id",
         "now() AS sent_at",
         *(f"'' AS {name}" for name in empty),
@@ -188,11 +193,16 @@ def prepare(database_url: str, *, tenant: str = TENANT, known_leads: int = KNOWN
                 [
                     {
                         "tenant": tenant,
+                        "identity": "+54922" + str(i).zfill(9),
                         "phone_e164": "+54922" + str(i).zfill(9),
+                        "wa_id": "54922" + str(i).zfill(9),
+                        "user_id": None,
+                        "username": "",
                         "channel": "meta",
                         "name": PROFILE_NAME,
                         "project_id": None,
                         "asset_id": None,
+                        "referral": None,
                     }
                     for i in range(1, known_leads + 1)
                 ],

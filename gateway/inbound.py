@@ -9,6 +9,7 @@ from typing import Any
 
 import grpc
 
+from libs.common.server import MAX_RECEIVE_BYTES
 from vertice360.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 
 CODES = {code.value[0]: code for code in grpc.StatusCode}
@@ -16,6 +17,8 @@ CODES = {code.value[0]: code for code in grpc.StatusCode}
 MAX_BATCH = 500
 # Calls out at once per tenant before messages start to queue for the next call.
 MAX_CALLS = 1
+# A call stays under the services' receive limit (with room for the envelope); the rest waits for the next one.
+MAX_CALL_BYTES = MAX_RECEIVE_BYTES - 64 * 1024
 Pending = tuple[ingest_pb2.InboundMessage, "asyncio.Future[ingest_pb2.IngestMessageResponse]"]
 
 
@@ -23,8 +26,9 @@ class InboundBatcher:
     """One `IngestMessages` call per batch and tenant, at most `max_calls` at a time per tenant.
 
     Nothing waits on a timer: while fewer than `max_calls` calls are out a message leaves at once,
-    and under load the messages that queue up meanwhile leave together, so per-call costs (token,
-    interceptors, one transaction in ingest) are shared. Every caller gets its own message's outcome.
+    and under load the messages that queue up meanwhile leave together (up to `max_batch` messages and
+    MAX_CALL_BYTES), so per-call costs (token, interceptors, one transaction in ingest) are shared. Every
+    caller gets its own message's outcome.
     """
 
     def __init__(
@@ -54,7 +58,11 @@ class InboundBatcher:
     def _dispatch(self, tenant: str) -> None:
         queue = self._queues[tenant]
         while queue and self._calls[tenant] < self.max_calls:
-            batch = [queue.popleft() for _ in range(min(len(queue), self.max_batch))]
+            batch = [queue.popleft()]
+            size = batch[0][0].ByteSize()
+            while queue and len(batch) < self.max_batch and size + queue[0][0].ByteSize() <= MAX_CALL_BYTES:
+                size += queue[0][0].ByteSize()
+                batch.append(queue.popleft())
             self._calls[tenant] += 1
             task = asyncio.create_task(self._call(tenant, batch))
             self._tasks.add(task)

@@ -22,7 +22,7 @@ from gateway.settings import GatewaySettings
 from gateway.webhooks.delivery import Letter, TenantWork, deliver
 from gateway.webhooks.gupshup import is_meta_envelope, normalise_gupshup
 from gateway.webhooks.meta import normalise_meta
-from gateway.webhooks.model import Batch, DeadLetter, Normalised
+from gateway.webhooks.model import Batch, DeadLetter, Normalised, parse_float, parse_int
 from gateway.webhooks.signature import SIGNATURE_HEADER, matching_secrets, tenant_accepts
 from gateway.webhooks.tenants import TenantDirectory
 
@@ -65,7 +65,8 @@ def parse_json_body(*, provider: str, content_type: str | None, raw: bytes) -> A
     if not is_json(content_type):
         _refuse(provider, "bad_request", HttpError(415, "Content-Type must be application/json"))
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
+        # Numbers no double holds stay as OutOfRange: only the part holding one fails, naming the field.
+        body = json.loads(raw, parse_constant=_reject_constant, parse_int=parse_int, parse_float=parse_float)
         # JSON can only spell U+0000 as an escape; a raw NUL byte does not parse.
         return _without_nul(body) if b"\\u0000" in raw else body
     except (ValueError, RecursionError):

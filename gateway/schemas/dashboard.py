@@ -40,6 +40,7 @@ class MarketingAssetOut(BaseModel):
     keyword: str = Field(description="Text a lead's first message contains when it answers this ad (any case).")
     project_code: str = Field(description="Code of the project the ad sells; empty when none.")
     channel: str = Field(description="Where the ad sends leads, e.g. `whatsapp`.")
+    ad_id: str = Field("", description="The Meta ad id whose click-to-WhatsApp leads are linked to this asset.")
 
     @classmethod
     def from_proto(cls, asset: ingest_pb2.MarketingAsset) -> MarketingAssetOut:
@@ -51,6 +52,7 @@ class MarketingAssetOut(BaseModel):
             keyword=asset.keyword,
             project_code=asset.project_code,
             channel=asset.channel,
+            ad_id=asset.ad_id,
         )
 
 
@@ -91,6 +93,44 @@ class ProjectRef(BaseModel):
     name: str = Field(description="Project name.")
 
 
+class ReferralOut(BaseModel):
+    """The click-to-WhatsApp ad (or post) a lead clicked before writing."""
+
+    source_id: str = Field(description="The ad or post id.")
+    source_type: str = Field(description='"ad" or "post".')
+    source_url: str = Field(description="Link to the ad or post.")
+    headline: str = Field(description="The ad's headline.")
+    body: str = Field(description="The ad's text.")
+    ctwa_clid: str = Field(description="Meta's click id, for conversion reporting.")
+
+
+class SourceOut(BaseModel):
+    """Where the lead came from: the marketing asset it was matched to and the ad it clicked."""
+
+    asset_code: str | None = Field(description="Code of the matched marketing asset, if any.")
+    asset_name: str | None = Field(description="Name of the matched marketing asset, if any.")
+    referral: ReferralOut | None = Field(description="The ad the lead clicked, when it came from one.")
+
+    @classmethod
+    def from_proto(cls, source: ingest_pb2.LeadSource) -> SourceOut:
+        """From ingest's LeadSource."""
+        referral = source.referral if source.HasField("referral") else None
+        return cls(
+            asset_code=source.asset_code or None,
+            asset_name=source.asset_name or None,
+            referral=ReferralOut(
+                source_id=referral.source_id,
+                source_type=referral.source_type,
+                source_url=referral.source_url,
+                headline=referral.headline,
+                body=referral.body,
+                ctwa_clid=referral.ctwa_clid,
+            )
+            if referral is not None
+            else None,
+        )
+
+
 class TicketOut(BaseModel):
     """One conversation with a lead, as the inbox lists it."""
 
@@ -98,7 +138,17 @@ class TicketOut(BaseModel):
     lead_id: str = Field(description="The lead's id (UUID).")
     conversation_id: str = Field(description="The conversation's id (UUID).")
     lead_name: str = Field(description="The lead's name as their WhatsApp profile gives it; may be empty.")
-    phone_e164: str = Field(description="The lead's phone in E.164, e.g. `+5491155551234`.")
+    phone_e164: str = Field(
+        description="The lead's phone in E.164, e.g. `+5491155551234`; empty when WhatsApp withholds the number "
+        "(users with a username) or no numbering plan allows the lead's WhatsApp id."
+    )
+    reply_address: str = Field(
+        "",
+        description="Where replies go: the lead's WhatsApp id as WhatsApp keys the account (e.g. Mexico's "
+        "`521…`), or its business-scoped user id (`AR.1349…`) when the number is withheld.",
+    )
+    lead_username: str = Field("", description="The lead's WhatsApp username, when they set one.")
+    source: SourceOut | None = Field(None, description="The marketing asset and ad the lead came from, if known.")
     project: ProjectRef | None = Field(description="The project the lead asked about, when known.")
     stage: Stage = Field(description="Where the ticket is in the funnel.")
     last_message_snippet: str = Field(description="One line of the last message.")
@@ -122,6 +172,9 @@ class TicketOut(BaseModel):
             conversation_id=ticket.conversation_id,
             lead_name=ticket.lead_name,
             phone_e164=ticket.phone_e164,
+            reply_address=ticket.reply_address,
+            lead_username=ticket.lead_username,
+            source=SourceOut.from_proto(ticket.source) if ticket.HasField("source") else None,
             project=ProjectRef(code=ticket.project_code, name=ticket.project_name) if ticket.project_code else None,
             stage=Stage(ticket.stage),
             last_message_snippet=ticket.last_message_snippet,

@@ -153,7 +153,7 @@ async def test_dashboard_lists_the_tenants_tickets_filtered_and_paginated(gatewa
     assert juan.status_code == 201, juan.text
     # Ana wrote two days ago: the 24 h window is closed; then her visit was confirmed and assigned.
     ana = await stack.ingest.IngestMessage(
-        inbound("1166667777", "[imagen]", profile_name="Ana", at=datetime(2026, 2, 1, 12, tzinfo=UTC)),
+        inbound("5491166667777", "[imagen]", profile_name="Ana", at=datetime(2026, 2, 1, 12, tzinfo=UTC)),
         metadata=stack.md(tenant),
         timeout=10,
     )

@@ -33,8 +33,8 @@ CASES = [
     ("image", MT.MESSAGE_TYPE_IMAGE, "[imagen] Fachada"),
     ("video", MT.MESSAGE_TYPE_VIDEO, "[video] Recorrida"),
     ("audio", MT.MESSAGE_TYPE_AUDIO, "[audio]"),
-    ("file", MT.MESSAGE_TYPE_DOCUMENT, "[documento] Recibos_sueldo_2025.pdf"),
-    ("location", MT.MESSAGE_TYPE_LOCATION, "[ubicación] Obelisco -34.60,-58.38"),
+    ("file", MT.MESSAGE_TYPE_DOCUMENT, "[documento] Recibos_sueldo_2025.pdf: Recibos"),
+    ("location", MT.MESSAGE_TYPE_LOCATION, "[ubicación] Obelisco, Av. 9 de Julio s/n (-34.60,-58.38)"),
     ("contact", MT.MESSAGE_TYPE_CONTACTS, "[contacto] María Gómez +54 9 11 6666-7777"),
     ("button_reply", MT.MESSAGE_TYPE_BUTTON_REPLY, "Confirmo la visita"),
     ("quick_reply", MT.MESSAGE_TYPE_BUTTON_REPLY, "Sí, confirmo"),
@@ -143,7 +143,7 @@ def test_unknown_inner_type_is_kept_as_unsupported() -> None:
     body["payload"]["type"] = "order"
     body["payload"]["payload"] = {"catalog_id": "9"}
     (message,) = normalise_gupshup(body, received_at=NOW).messages
-    assert (message.type, message.text) == (MT.MESSAGE_TYPE_UNSUPPORTED, "[no soportado]")
+    assert (message.type, message.text) == (MT.MESSAGE_TYPE_UNSUPPORTED, "[no soportado] order")
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,6 @@ from gateway.tests.builders import (
 from gateway.tests.conftest import API, SHARED_APP_SECRET, Gateway
 from gateway.tests.stored import (
     Counts,
-    Status,
     counts,
     delivery_statuses,
     letters_of,
@@ -186,7 +185,7 @@ META_TYPES: list[tuple[str, str, str, dict[str, str] | None]] = [
     (
         "document",
         "document",
-        "[documento] Recibos_sueldo_2025.pdf",
+        "[documento] Recibos_sueldo_2025.pdf: Mis recibos",
         {
             "provider_media_id": "5233219876543210",
             "mime_type": "application/pdf",
@@ -205,7 +204,7 @@ META_TYPES: list[tuple[str, str, str, dict[str, str] | None]] = [
             "sha256": "f1x0yq3kzPz3I2m8P6H1ZxQ0y1qJdAaVd3cFlmZf0CQ=",
         },
     ),
-    ("location", "location", "[ubicación] Obelisco -34.60,-58.38", None),
+    ("location", "location", "[ubicación] Obelisco, Av. 9 de Julio s/n, CABA (-34.60,-58.38)", None),
     ("contacts", "contacts", "[contacto] María Gómez +54 9 11 6666-7777", None),
     ("interactive_button_reply", "button_reply", "Confirmo la visita", None),
     ("interactive_list_reply", "list_reply", "Sábado 10:00", None),
@@ -217,7 +216,7 @@ META_TYPES: list[tuple[str, str, str, dict[str, str] | None]] = [
         "[cambio de número] Juan Pérez changed from 5491155551234 to 5491177778888",
         None,
     ),
-    ("unsupported", "unsupported", "[no soportado]", None),
+    ("unsupported", "unsupported", "[no soportado] (Message type is currently not supported.)", None),
 ]
 
 
@@ -240,7 +239,10 @@ async def test_every_meta_message_type_reaches_the_ticket_timeline(
     )
     assert message["media"] == ({**MEDIA, **media} if media else None)
     assert detail["ticket"]["last_message_snippet"] == text
-    assert detail["ticket"]["phone_e164"] == "+5491155551234"
+    # A number change moves the lead to its new number; replies go there from now on.
+    moved = fixture == "system"
+    assert detail["ticket"]["phone_e164"] == ("+5491177778888" if moved else "+5491155551234")
+    assert detail["ticket"]["reply_address"] == ("5491177778888" if moved else "5491155551234")
     assert len(received_events(detail)) == 1
     # The type object itself is kept as received (a few samples of it).
     if fixture == "location":
@@ -295,7 +297,7 @@ GUPSHUP_TYPES: list[tuple[str, str, str, dict[str, str] | None]] = [
     (
         "file",
         "document",
-        "[documento] Recibos_sueldo_2025.pdf",
+        "[documento] Recibos_sueldo_2025.pdf: Recibos",
         {
             "url": "https://filemanager.gupshup.io/wa/11111111-aaaa/wa/media/abc.pdf",
             "mime_type": "application/pdf",
@@ -303,7 +305,7 @@ GUPSHUP_TYPES: list[tuple[str, str, str, dict[str, str] | None]] = [
             "caption": "Recibos",
         },
     ),
-    ("location", "location", "[ubicación] Obelisco -34.60,-58.38", None),
+    ("location", "location", "[ubicación] Obelisco, Av. 9 de Julio s/n (-34.60,-58.38)", None),
     ("contact", "contacts", "[contacto] María Gómez +54 9 11 6666-7777", None),
     ("button_reply", "button_reply", "Confirmo la visita", None),
     ("quick_reply", "button_reply", "Sí, confirmo", None),
@@ -432,8 +434,11 @@ async def test_webhook_items_missing_required_fields_are_dead_letters_naming_the
     gupshup = await post_gupshup(gateway, tenant.gupshup_token, envelope)
     assert gupshup.json() == {"received": 0, "statuses": 0, "dead_letters": 1}
     reasons = sorted(letter.reason for letter in await letters_of(gateway, tenant.slug))
-    assert reasons[:2] == ["malformed_message: message without id or from"] * 2
-    assert reasons[2].startswith("malformed_message") and "source" in reasons[2], reasons[2]
+    assert reasons == [
+        "malformed_message: entry[0].changes[0].value.messages[0].from: is missing (and there is no from_user_id)",
+        "malformed_message: entry[0].changes[0].value.messages[1].id: is missing",
+        "malformed_message: payload.source: is missing (and there is no sender.userId)",
+    ]
     assert await counts(gateway, tenant.slug) == Counts(0, 0, 0, 0, 0)
 
 
@@ -479,9 +484,14 @@ async def test_hostile_but_signed_meta_bodies_never_get_a_500(gateway: Gateway) 
         assert set(response.json()) == {"received", "statuses", "dead_letters"}
         # Every item was accounted for: nothing dropped silently.
         assert sum(response.json().values()) >= 1, body
-    # Nothing but the one readable status landed (its timestamp unusable: stamped on arrival).
+    # Nothing landed: each part failed alone, as a dead letter naming what is wrong with it.
     assert await counts(gateway, tenant.slug) == Counts(0, 0, 0, 0, 0)
-    assert await delivery_statuses(gateway, tenant.slug) == [Status("meta", "w6", "read", "", "")]
+    assert await delivery_statuses(gateway, tenant.slug) == []
+    reasons = [letter.reason for letter in await letters_of(gateway, tenant.slug)]
+    assert (
+        "malformed_status: entry[0].changes[0].value.statuses[1].timestamp: 1e400 is not a time between 1970 and 9999"
+        in reasons
+    )
 
 
 async def test_hostile_gupshup_bodies_never_get_a_500(gateway: Gateway) -> None:
@@ -516,9 +526,14 @@ async def test_hostile_gupshup_bodies_never_get_a_500(gateway: Gateway) -> None:
         # Every callback was accounted for: nothing dropped silently.
         assert sum(response.json().values()) >= 1, body
     assert await counts(gateway, tenant.slug) == Counts(0, 0, 0, 0, 0)
-    # An unreadable timestamp alone doesn't lose the message: it is stamped on arrival.
+    # An unreadable timestamp fails its callback, naming the field; a missing one is stamped on arrival.
     late = await post_gupshup(gateway, tenant.gupshup_token, {**message(), "timestamp": "ayer"})
-    assert late.json() == {"received": 1, "statuses": 0, "dead_letters": 0}
+    assert late.json() == {"received": 0, "statuses": 0, "dead_letters": 1}
+    reasons = [letter.reason for letter in await letters_of(gateway, tenant.slug)]
+    assert "malformed_message: timestamp: 'ayer' is not a number" in reasons
+    undated = {key: value for key, value in message().items() if key != "timestamp"}
+    stamped = await post_gupshup(gateway, tenant.gupshup_token, undated)
+    assert stamped.json() == {"received": 1, "statuses": 0, "dead_letters": 0}
     (stored,) = (await gateway.only_ticket(tenant.slug))["messages"]
     assert stored["text"] == "Hola! Vi el aviso de Torre Norte"
     assert stored["sent_at"] > "2026"

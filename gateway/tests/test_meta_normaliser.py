@@ -38,9 +38,9 @@ CASES = [
     ("audio", MT.MESSAGE_TYPE_AUDIO, "[audio]"),
     ("voice", MT.MESSAGE_TYPE_VOICE, "[nota de voz]"),
     ("video", MT.MESSAGE_TYPE_VIDEO, "[video] Recorrida del depto"),
-    ("document", MT.MESSAGE_TYPE_DOCUMENT, "[documento] Recibos_sueldo_2025.pdf"),
+    ("document", MT.MESSAGE_TYPE_DOCUMENT, "[documento] Recibos_sueldo_2025.pdf: Mis recibos"),
     ("sticker", MT.MESSAGE_TYPE_STICKER, "[sticker]"),
-    ("location", MT.MESSAGE_TYPE_LOCATION, "[ubicación] Obelisco -34.60,-58.38"),
+    ("location", MT.MESSAGE_TYPE_LOCATION, "[ubicación] Obelisco, Av. 9 de Julio s/n, CABA (-34.60,-58.38)"),
     ("contacts", MT.MESSAGE_TYPE_CONTACTS, "[contacto] María Gómez +54 9 11 6666-7777"),
     ("interactive_button_reply", MT.MESSAGE_TYPE_BUTTON_REPLY, "Confirmo la visita"),
     ("interactive_list_reply", MT.MESSAGE_TYPE_LIST_REPLY, "Sábado 10:00"),
@@ -51,7 +51,7 @@ CASES = [
         MT.MESSAGE_TYPE_USER_CHANGED_NUMBER,
         "[cambio de número] Juan Pérez changed from 5491155551234 to 5491177778888",
     ),
-    ("unsupported", MT.MESSAGE_TYPE_UNSUPPORTED, "[no soportado]"),
+    ("unsupported", MT.MESSAGE_TYPE_UNSUPPORTED, "[no soportado] (Message type is currently not supported.)"),
 ]
 
 
@@ -215,21 +215,21 @@ def test_value_arrays_of_the_wrong_shape_are_dead_letters_not_silently_empty() -
     assert result.messages == [] and result.statuses == []
     letters = result.all_dead_letters
     assert [(letter.reason, letter.detail) for letter in letters] == [
-        ("malformed_change", "contacts is not a list"),
-        ("malformed_change", "messages is not a list"),
-        ("malformed_change", "statuses is not a list"),
-        ("malformed_change", "errors is not a list"),
+        ("malformed_change", "entry[0].changes[0].value.contacts is not a list"),
+        ("malformed_change", "entry[0].changes[0].value.messages is not a list"),
+        ("malformed_change", "entry[0].changes[0].value.statuses is not a list"),
+        ("malformed_change", "entry[0].changes[0].value.errors is not a list"),
     ]
     assert letters[1].payload == {"messages": {"id": "wamid.x"}}
 
 
 def test_newer_message_types_are_kept_as_unsupported() -> None:
     body = _value(
-        messages=[{"from": LEAD, "id": "wamid.o", "timestamp": "1", "type": "order", "order": {"catalog_id": "9"}}]
+        messages=[{"from": LEAD, "id": "wamid.o", "timestamp": "1", "type": "hologram", "hologram": {"x": "9"}}]
     )
     (message,) = normalise_meta(body, received_at=NOW).messages
-    assert message.type == MT.MESSAGE_TYPE_UNSUPPORTED
-    assert payload(message) == {"catalog_id": "9"}
+    assert (message.type, message.text) == (MT.MESSAGE_TYPE_UNSUPPORTED, "[no soportado] hologram")
+    assert payload(message) == {"x": "9"}
 
 
 def test_played_voice_status_counts_as_read() -> None:
@@ -238,13 +238,24 @@ def test_played_voice_status_counts_as_read() -> None:
     assert status.status == DS.DELIVERY_STATUS_READ
 
 
-@pytest.mark.parametrize("timestamp", [None, "", "abc", "-5", "99999999999999", "NaN"])
-def test_unusable_timestamp_falls_back_to_receipt_time(timestamp: Any) -> None:
+@pytest.mark.parametrize("timestamp", [None, ""])
+def test_a_missing_timestamp_falls_back_to_receipt_time(timestamp: Any) -> None:
     message = {"from": LEAD, "id": "wamid.t", "type": "text", "text": {"body": "hola"}}
     if timestamp is not None:
         message["timestamp"] = timestamp
     (normalised,) = normalise_meta(_value(messages=[message]), received_at=NOW).messages
     assert normalised.sent_at.ToDatetime(tzinfo=UTC) == NOW
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "-5", "0", "NaN", "1e999999", 10**400, {"s": 1}, True])
+def test_an_unusable_timestamp_fails_its_message_alone_naming_the_field(timestamp: Any) -> None:
+    bad = {"from": LEAD, "id": "wamid.bad", "timestamp": timestamp, "type": "text", "text": {"body": "hola"}}
+    good = {"from": LEAD, "id": "wamid.good", "timestamp": "1739928233", "type": "text", "text": {"body": "ok"}}
+    result = normalise_meta(_value(messages=[bad, good]), received_at=NOW)
+    assert [m.provider_message_id for m in result.messages] == ["wamid.good"]
+    (letter,) = result.all_dead_letters
+    assert letter.reason == "malformed_message"
+    assert letter.detail.startswith("entry[0].changes[0].value.messages[0].timestamp: ")
 
 
 def test_profile_name_only_from_the_matching_contact() -> None:

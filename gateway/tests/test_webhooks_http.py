@@ -305,7 +305,9 @@ async def test_a_message_ingest_rejects_for_good_becomes_a_dead_letter(gateway: 
     assert response.status_code == 200
     assert response.json() == {"received": 1, "statuses": 0, "dead_letters": 1}
     (letter,) = await letters_of(gateway, tenant.slug)
-    assert letter.reason == "ingest_rejected: INVALID_ARGUMENT: phone is not a valid number"
+    assert letter.reason == (
+        "ingest_rejected: INVALID_ARGUMENT: from_phone is not a WhatsApp id (digits with the country code)"
+    )
     assert json.loads(letter.payload)["from_phone"] == "0000000"
     # The good message of the same body is stored.
     assert messages_of(await gateway.only_ticket(tenant.slug)) == [("text", TEXT)]
@@ -323,7 +325,10 @@ async def test_malformed_items_are_dead_letters_naming_what_is_missing(gateway: 
     assert response.status_code == 200
     assert response.json() == {"received": 0, "statuses": 0, "dead_letters": 2}
     reasons = sorted(letter.reason for letter in await letters_of(gateway, tenant.slug))
-    assert reasons == ["malformed_message: message without id or from", "malformed_status: status without id"]
+    assert reasons == [
+        "malformed_message: entry[0].changes[0].value.messages[0].from: is missing (and there is no from_user_id)",
+        "malformed_status: entry[0].changes[0].value.statuses[0].id: is missing",
+    ]
     assert await gateway.tickets(tenant.slug) == []
     assert await delivery_statuses(gateway, tenant.slug) == []
 
@@ -427,10 +432,14 @@ async def test_gupshup_events_become_delivery_statuses(gateway: Gateway) -> None
     for name in ("event_enqueued", "event_sent", "event_delivered", "event_read", "event_failed"):
         response = await post_gupshup(gateway, tenant.gupshup_token, gupshup_bytes(name, tenant.gupshup_app))
         assert response.json() == {"received": 0, "statuses": 1, "dead_letters": 0}, name
-    gs_id = "ee4a68a0-1203-4c85-8dc3-49d0b3226a35"
+    gs_id, wamid = "ee4a68a0-1203-4c85-8dc3-49d0b3226a35", "gBEGkYiEB1VXAglK1ZEqA1YKPrU"
     recorded = await delivery_statuses(gateway, tenant.slug)
+    # Each status is kept under every id it names: Gupshup's own, and WhatsApp's for sent/delivered/read.
     assert sorted((s.provider, s.provider_message_id, s.status) for s in recorded) == sorted(
-        ("gupshup", gs_id, status) for status in ("pending", "sent", "delivered", "read", "failed")
+        [
+            *(("gupshup", gs_id, status) for status in ("pending", "sent", "delivered", "read", "failed")),
+            *(("gupshup", wamid, status) for status in ("sent", "delivered", "read")),
+        ]
     )
     (failed,) = [s for s in recorded if s.status == "failed"]
     assert (failed.error_code, failed.error_title) == ("1002", "Number Does Not Exists On WhatsApp")

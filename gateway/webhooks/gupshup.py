@@ -6,11 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from google.protobuf import json_format
-
-from gateway.webhooks.meta import contact_summary, normalise_meta
+from gateway.webhooks.meta import contact_summary, media_object, media_text, normalise_meta
 from gateway.webhooks.model import (
     MT,
+    PART_ERRORS,
     Batch,
     DeadLetter,
     Malformed,
@@ -18,8 +17,9 @@ from gateway.webhooks.model import (
     as_dict,
     as_list,
     as_str,
-    coordinates,
     epoch_timestamp,
+    location_text,
+    obj,
     readable_text,
     to_struct,
 )
@@ -64,11 +64,11 @@ def normalise_gupshup(body: Any, *, received_at: datetime) -> Normalised:
         )
     result = Normalised()
     if not isinstance(body, dict) or not isinstance(body.get("payload"), dict):
-        result.dead_letters.append(DeadLetter("malformed_envelope", "callback without a payload object", body))
+        result.dead_letters.append(DeadLetter("malformed_envelope", "payload is not an object", body))
         return result
     version = body.get("version")
     if version is not None and version != SUPPORTED_VERSION:
-        result.dead_letters.append(DeadLetter("unsupported_version", f"version {version!r}", body))
+        result.dead_letters.append(DeadLetter("unsupported_version", f"version {as_str(version)[:16]!r}", body))
         return result
     batch = Batch(route=as_str(body.get("app")), raw=body)
     result.batches.append(batch)
@@ -79,34 +79,38 @@ def normalise_gupshup(body: Any, *, received_at: datetime) -> Normalised:
         elif kind == "message-event":
             batch.statuses.append(status_update(payload, envelope_ms=body.get("timestamp"), received_at=received_at))
         elif kind == "user-event":
-            batch.dead_letters.append(DeadLetter("user_event", as_str(payload.get("type")), body))
+            batch.dead_letters.append(DeadLetter("user_event", as_str(payload.get("type"))[:64], body))
         else:
-            batch.dead_letters.append(DeadLetter("unsupported_type", f"type {kind!r}", body))
-    except (ValueError, json_format.Error) as exc:
+            batch.dead_letters.append(DeadLetter("unsupported_type", f"type {kind[:64]!r}", body))
+    except PART_ERRORS as exc:
         batch.dead_letters.append(DeadLetter(f"malformed_{kind.replace('-', '_') or 'callback'}", str(exc), body))
     return result
 
 
 def inbound_message(payload: dict[str, Any], *, sent_at_ms: Any, received_at: datetime) -> ingest_pb2.InboundMessage:
-    """The `payload` of a `type: message` callback as an InboundMessage; raises Malformed without id or sender."""
-    sender = as_dict(payload.get("sender"))
+    """The `payload` of a `type: message` callback as an InboundMessage; Malformed (naming the field) if unusable."""
+    sender = obj(payload, "sender", "payload")
     message_id = as_str(payload.get("id"))
     phone = as_str(payload.get("source")) or as_str(sender.get("phone"))
-    if not message_id or not phone:
-        raise Malformed("message without id or source")
+    user_id = as_str(sender.get("userId")) or as_str(payload.get("userId"))
+    if not message_id:
+        raise Malformed("payload.id", "is missing")
+    if not phone and not user_id:
+        raise Malformed("payload.source", "is missing (and there is no sender.userId)")
     kind = as_str(payload.get("type"))
-    inner = as_dict(payload.get("payload"))
+    inner = obj(payload, "payload", "payload")
     message_type, text, media = _content(kind, inner)
     context = as_dict(payload.get("context"))
     inbound = ingest_pb2.InboundMessage(
         provider=ingest_pb2.PROVIDER_GUPSHUP,
         provider_message_id=message_id,
         from_phone=phone,
+        from_user_id=user_id,
         profile_name=as_str(sender.get("name")),
-        sent_at=epoch_timestamp(sent_at_ms, millis=True, fallback=received_at),
+        sent_at=epoch_timestamp(sent_at_ms, "timestamp", fallback=received_at),
         type=message_type,
         text=text,
-        payload=to_struct(inner),
+        payload=to_struct(inner, "payload.payload"),
         # gsId is the id Gupshup gave our outbound message when we sent it; id is WhatsApp's.
         context_message_id=as_str(context.get("gsId")) or as_str(context.get("id")),
         reply_id=_reply_id(message_type, inner),
@@ -129,23 +133,10 @@ def _content(kind: str, inner: dict[str, Any]) -> tuple[ingest_pb2.MessageType.V
         return MT.MESSAGE_TYPE_TEXT, as_str(inner.get("text")), None
     if kind in _MEDIA_TYPES:
         message_type = _MEDIA_TYPES[kind]
-        media = ingest_pb2.Media(
-            url=as_str(inner.get("url")),
-            mime_type=as_str(inner.get("contentType")),
-            filename=as_str(inner.get("name")),
-            caption=as_str(inner.get("caption")),
-        )
-        if message_type == MT.MESSAGE_TYPE_DOCUMENT:
-            detail = media.filename or media.caption
-        elif message_type in (MT.MESSAGE_TYPE_IMAGE, MT.MESSAGE_TYPE_VIDEO):
-            detail = media.caption
-        else:
-            detail = ""
-        return message_type, readable_text(message_type, detail), media
+        media = media_object(inner)
+        return message_type, media_text(message_type, media), media
     if kind == "location":
-        name = as_str(inner.get("name")) or as_str(inner.get("address"))
-        where = coordinates(inner.get("latitude"), inner.get("longitude"))
-        return MT.MESSAGE_TYPE_LOCATION, readable_text(MT.MESSAGE_TYPE_LOCATION, name, where), None
+        return MT.MESSAGE_TYPE_LOCATION, location_text(inner, "payload.payload"), None
     if kind in ("contact", "contacts"):
         summary = contact_summary(as_list(inner.get("contacts")))
         return MT.MESSAGE_TYPE_CONTACTS, readable_text(MT.MESSAGE_TYPE_CONTACTS, summary), None
@@ -153,28 +144,30 @@ def _content(kind: str, inner: dict[str, Any]) -> tuple[ingest_pb2.MessageType.V
         return MT.MESSAGE_TYPE_BUTTON_REPLY, as_str(inner.get("title")) or as_str(inner.get("text")), None
     if kind == "list_reply":
         return MT.MESSAGE_TYPE_LIST_REPLY, as_str(inner.get("title")), None
-    return MT.MESSAGE_TYPE_UNSUPPORTED, readable_text(MT.MESSAGE_TYPE_UNSUPPORTED), None
+    return MT.MESSAGE_TYPE_UNSUPPORTED, readable_text(MT.MESSAGE_TYPE_UNSUPPORTED, kind), None
 
 
 def status_update(payload: dict[str, Any], *, envelope_ms: Any, received_at: datetime) -> supervisor_pb2.StatusUpdate:
-    """The `payload` of a `type: message-event` callback; raises Malformed for a missing id or unknown event."""
+    """The `payload` of a `type: message-event` callback; Malformed (naming the field) for an unusable one."""
     # For enqueued/failed `id` is Gupshup's message id; for sent/delivered/read `id` is WhatsApp's and
-    # `gsId` is Gupshup's. Gupshup's id is the one its send API returned, so it names our message.
-    message_id = as_str(payload.get("gsId")) or as_str(payload.get("id"))
+    # `gsId` is Gupshup's (missing on events more than a week old). Gupshup's id is the one its send API
+    # returned; both are passed on, so the reply is found whichever one the event names.
+    gupshup_id, other_id = as_str(payload.get("gsId")), as_str(payload.get("id"))
     name = as_str(payload.get("type"))
-    if not message_id:
-        raise Malformed("message-event without id")
+    if not gupshup_id and not other_id:
+        raise Malformed("payload.id", "is missing")
     if name not in STATUSES:
-        raise Malformed(f"unknown event {name!r}")
-    detail = as_dict(payload.get("payload"))
-    envelope_time = epoch_timestamp(envelope_ms, millis=True, fallback=received_at)
-    at = epoch_timestamp(detail["ts"], millis=False, fallback=envelope_time.ToDatetime()) if "ts" in detail else None
+        raise Malformed("payload.type", f"{name[:32]!r} is not a known event")
+    detail = obj(payload, "payload", "payload")
+    envelope_time = epoch_timestamp(envelope_ms, "timestamp", fallback=received_at)
+    at = epoch_timestamp(detail.get("ts"), "payload.payload.ts", fallback=envelope_time.ToDatetime())
     return supervisor_pb2.StatusUpdate(
         provider=PROVIDER,
-        provider_message_id=message_id,
+        provider_message_id=gupshup_id or other_id,
         status=STATUSES[name],
-        at=at or envelope_time,
+        at=at,
         error_code=as_str(detail.get("code")) if name == "failed" else "",
         error_title=as_str(detail.get("reason")) if name == "failed" else "",
-        raw=to_struct(payload),
+        raw=to_struct(payload, "payload"),
+        also_message_ids=[other_id] if gupshup_id and other_id and other_id != gupshup_id else [],
     )

@@ -1,4 +1,9 @@
-"""What the pure webhook normalisers produce, the one table of readable texts, and small JSON helpers."""
+"""What the pure webhook normalisers produce, the Spanish one-line summaries, and checked readers of JSON parts.
+
+Every reader names the field it reads (`messages[0].location.latitude`): a part whose value can't be
+stored (a number past a double's range, an out-of-range coordinate or time, an object where text belongs)
+fails alone as a dead letter naming that field, and the other parts of the body are stored.
+"""
 
 from __future__ import annotations
 
@@ -31,14 +36,68 @@ LABELS: Mapping[int, str] = {
     MT.MESSAGE_TYPE_REACTION: "[reacción]",
     MT.MESSAGE_TYPE_USER_CHANGED_NUMBER: "[cambio de número]",
     MT.MESSAGE_TYPE_UNSUPPORTED: "[no soportado]",
+    MT.MESSAGE_TYPE_ORDER: "[pedido]",
+    MT.MESSAGE_TYPE_FLOW_REPLY: "[formulario]",
+    MT.MESSAGE_TYPE_SYSTEM: "[aviso de WhatsApp]",
+    MT.MESSAGE_TYPE_WELCOME_REQUEST: "[abrió el chat]",
 }
 
-# Epoch seconds a protobuf Timestamp can hold (0001-01-01 .. 9999-12-31); beyond that it's garbage.
+# Epoch seconds a protobuf Timestamp can hold (up to 9999-12-31).
 _MAX_EPOCH_SECONDS = 253_402_300_799
+# An epoch this large is milliseconds (seconds would be past the year 5000): Gupshup sends either.
+_MILLIS_ABOVE = Decimal(100_000_000_000)
+# Integers longer than this can't become a double (about 1.8e308); Python refuses past 4300 digits anyway.
+MAX_INT_DIGITS = 300
+# What a dead letter's detail quotes of a bad value.
+_QUOTE = 24
+
+
+class OutOfRange:
+    """A JSON number no double can hold (`1e999999`, a 400-digit integer), kept as its text."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"OutOfRange({self.text[:_QUOTE]!r})"
+
+
+def parse_int(text: str) -> int | OutOfRange:
+    """`json.loads` hook: an integer, or OutOfRange past what a double holds."""
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else OutOfRange(text)
+
+
+def parse_float(text: str) -> float | OutOfRange:
+    """`json.loads` hook: a float, or OutOfRange where the parser would read infinity."""
+    value = float(text)
+    return value if math.isfinite(value) else OutOfRange(text)
+
+
+def json_default(value: Any) -> Any:
+    """`json.dumps` hook: an OutOfRange number is written back as the text it came as."""
+    if isinstance(value, OutOfRange):
+        return value.text
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 class Malformed(ValueError):
-    """A webhook item lacks what it needs (an id, a sender) to be stored."""
+    """A webhook part lacks what it needs or holds a value that can't be stored; names the field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}" if field else problem)
+        self.field = field
+
+
+def at(path: str, key: str | int) -> str:
+    """`messages[0]` + `location` -> `messages[0].location`; + 3 -> `...[3]`."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +116,12 @@ class DeadLetter:
 
     def payload_json(self) -> str:
         """The payload as JSON text, readable (non-ASCII kept) whenever it is valid UTF-8."""
-        text = json.dumps(self.payload, ensure_ascii=False)
+        text = json.dumps(self.payload, ensure_ascii=False, default=json_default)
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
             # Lone surrogates from "\ud800"-style escapes can't travel as a protobuf string.
-            text = json.dumps(self.payload)
+            text = json.dumps(self.payload, default=json_default)
         return text
 
 
@@ -102,23 +161,15 @@ class Normalised:
         return [*self.dead_letters, *(letter for batch in self.batches for letter in batch.dead_letters)]
 
 
+# Errors a part's reading may raise on hostile values: each fails that part alone.
+PART_ERRORS = (ValueError, TypeError, ArithmeticError, RecursionError, json_format.Error)
+
+
 def readable_text(message_type: int, *details: str) -> str:
     """The line shown for a message: its type label followed by the non-empty details."""
     label = LABELS.get(message_type)
-    if label is None:
-        return " ".join(detail for detail in details if detail)
-    return " ".join([label, *(detail.strip() for detail in details if detail and detail.strip())])
-
-
-def coordinates(latitude: Any, longitude: Any) -> str:
-    """`-34.60,-58.38` from numbers or numeric strings; empty when either is not a finite number."""
-    try:
-        lat, lon = float(latitude), float(longitude)
-    except (TypeError, ValueError):
-        return ""
-    if not (math.isfinite(lat) and math.isfinite(lon)):
-        return ""
-    return f"{lat:.2f},{lon:.2f}"
+    shown = [" ".join(detail.split()) for detail in details if detail and detail.strip()]
+    return " ".join([label, *shown] if label else shown)
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -140,35 +191,98 @@ def as_str(value: Any) -> str:
     return str(value)
 
 
-def to_struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
-    """A JSON object as a protobuf Struct (raises json_format.ParseError past 100 levels).
-
-    Raises Malformed for a number past a double's range: the parser reads `1e999` as infinity, which a
-    Struct holds but no JSON can spell, so the message would fail again wherever it is written out.
-    """
-    pending: list[Any] = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            raise Malformed("a number is out of range")
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return json_format.ParseDict(dict(value), struct_pb2.Struct())
+def obj(message: Mapping[str, Any], key: str, path: str) -> dict[str, Any]:
+    """The object under `key` (empty when absent); Malformed naming it when it is anything but an object."""
+    value = message.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Malformed(at(path, key), "is not an object")
+    return value
 
 
-def epoch_timestamp(value: Any, *, millis: bool, fallback: datetime) -> timestamp_pb2.Timestamp:
-    """A Timestamp from epoch seconds (or milliseconds) given as a number or numeric string; `fallback` if unusable."""
-    result = timestamp_pb2.Timestamp()
+def number(value: Any, field: str) -> float | None:
+    """A finite number from a JSON number or numeric string; None when absent or empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, OutOfRange):
+        raise Malformed(field, f"{value.text[:_QUOTE]} is out of range")
+    if isinstance(value, bool | dict | list):
+        raise Malformed(field, "is not a number")
     try:
-        number = Decimal(as_str(value))
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if number.is_finite():
-        nanos = int(number * (1_000_000 if millis else 1_000_000_000))
-        if 0 < nanos <= _MAX_EPOCH_SECONDS * 1_000_000_000:
-            result.FromNanoseconds(nanos)
-            return result
-    result.FromDatetime(fallback)
+        result = float(value)
+    except (ValueError, OverflowError):
+        raise Malformed(field, f"{as_str(value)[:_QUOTE]!r} is not a number") from None
+    if not math.isfinite(result):
+        raise Malformed(field, "is out of range")
     return result
+
+
+def coordinate(value: Any, field: str, *, limit: float) -> float | None:
+    """A latitude (limit 90) or longitude (180); Malformed naming the field outside ±limit."""
+    found = number(value, field)
+    if found is not None and abs(found) > limit:
+        raise Malformed(field, f"{found:g} is out of range (±{limit:g})")
+    return found
+
+
+def location_text(obj: Mapping[str, Any], path: str) -> str:
+    """`[ubicación] Obelisco, Av. 9 de Julio s/n (-34.60,-58.38)`: names first, checked coordinates after."""
+    lat = coordinate(obj.get("latitude"), at(path, "latitude"), limit=90)
+    lon = coordinate(obj.get("longitude"), at(path, "longitude"), limit=180)
+    names = ", ".join(part for part in (as_str(obj.get("name")).strip(), as_str(obj.get("address")).strip()) if part)
+    where = f"({lat:.2f},{lon:.2f})" if lat is not None and lon is not None else ""
+    return readable_text(MT.MESSAGE_TYPE_LOCATION, names, where)
+
+
+def epoch_timestamp(value: Any, field: str, *, fallback: datetime) -> timestamp_pb2.Timestamp:
+    """A Timestamp from epoch seconds or milliseconds (a number or numeric string); `fallback` when absent.
+
+    Present but unusable (not a number, past a double, before 1970 or after 9999) is Malformed naming the field.
+    """
+    result = timestamp_pb2.Timestamp()
+    if value is None or value == "":
+        result.FromDatetime(fallback)
+        return result
+    if isinstance(value, bool | dict | list):
+        raise Malformed(field, "is not a number")
+    try:
+        seconds = Decimal(as_str(value))
+    except InvalidOperation:
+        raise Malformed(field, f"{as_str(value)[:_QUOTE]!r} is not a number") from None
+    if not seconds.is_finite() or not 0 < seconds <= _MAX_EPOCH_SECONDS * 1000:
+        raise Malformed(field, f"{as_str(value)[:_QUOTE]} is not a time between 1970 and 9999")
+    if seconds > _MILLIS_ABOVE:
+        seconds /= 1000
+    result.FromNanoseconds(int(seconds * 1_000_000_000))
+    return result
+
+
+def to_struct(value: Mapping[str, Any], field: str) -> struct_pb2.Struct:
+    """A JSON object as a protobuf Struct; Malformed naming the first value no Struct (or JSON) can carry."""
+    pending: list[tuple[str, Any]] = [(field, value)]
+    while pending:
+        path, item = pending.pop()
+        if isinstance(item, OutOfRange) or (isinstance(item, float) and not math.isfinite(item)):
+            raise Malformed(path, "a number is out of range")
+        if isinstance(item, int) and not isinstance(item, bool) and len(str(abs(item))) > MAX_INT_DIGITS:
+            raise Malformed(path, "a number is out of range")
+        if isinstance(item, dict):
+            pending.extend((at(path, str(key)), child) for key, child in item.items())
+        elif isinstance(item, list):
+            pending.extend((at(path, index), child) for index, child in enumerate(item))
+    try:
+        return json_format.ParseDict(dict(value), struct_pb2.Struct())
+    except json_format.ParseError as exc:
+        raise Malformed(field, f"can't be kept ({exc})") from None
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """`1234.5`, "ARS" -> `1.234,50 ARS` (Argentine separators)."""
+    whole, _, cents = f"{amount:,.2f}".partition(".")
+    return f"{whole.replace(',', '.')},{cents} {currency}".strip()
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """`1 producto`, `3 productos`."""
+    return f"{count} {one if count == 1 else many}"

@@ -18,13 +18,15 @@ from libs.common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+# The largest request a server takes; gRPC refuses a bigger one with RESOURCE_EXHAUSTED before any handler.
+MAX_RECEIVE_BYTES = 4 * 1024 * 1024
 SERVER_OPTIONS = [
     # Let clients rebalance over replicas: connections are recycled now and then.
     ("grpc.max_connection_age_ms", 5 * 60 * 1000),
     ("grpc.max_connection_age_grace_ms", 30 * 1000),
     ("grpc.keepalive_time_ms", 60 * 1000),
     ("grpc.http2.min_ping_interval_without_data_ms", 10 * 1000),
-    ("grpc.max_receive_message_length", 4 * 1024 * 1024),
+    ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
 ]
 
 

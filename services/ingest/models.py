@@ -53,6 +53,7 @@ class MarketingAsset:
     keyword: str
     channel: str
     project_code: str | None
+    ad_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -72,21 +73,40 @@ class Inbound:
     project_code: str
     asset_code: str
     reply_id: str = ""
+    from_user_id: str = ""
+    username: str = ""
+    referral: dict[str, str] | None = None
+    new_from_phone: str = ""
+    new_from_user_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LeadKey:
+    """Who a message is from, as stored on the lead (see libs/common/phones.py and docs/architecture.md)."""
+
+    # The lead's unique key: canonical E.164, "wa:<digits>" or "bsuid:<id>".
+    identity: str
+    phone_e164: str | None
+    # The WhatsApp id replies go to (providers only).
+    wa_id: str | None
+    user_id: str | None
 
 
 @dataclass(slots=True)
 class InboundRow:
-    """An inbound message ready to store: its tenant, the lead's E.164 phone and the dashboard snippet."""
+    """An inbound message ready to store: its tenant, the sender's lead key and the dashboard snippet."""
 
     tenant: str
-    phone_e164: str
+    sender: LeadKey
     message: Inbound
     snippet: str
+    # Set for a number change: where the lead's address moves to.
+    moves_to: LeadKey | None = None
 
     @property
     def thread_key(self) -> tuple[str, str, str]:
-        """The lead's conversation on this channel: (tenant, phone, channel)."""
-        return (self.tenant, self.phone_e164, self.message.channel)
+        """The lead's conversation on this channel: (tenant, identity, channel)."""
+        return (self.tenant, self.sender.identity, self.message.channel)
 
 
 @dataclass(slots=True)
@@ -96,7 +116,8 @@ class Stored:
     ticket_id: uuid.UUID
     message_id: uuid.UUID
     duplicate: bool
-    phone_e164: str
+    phone_e164: str | None
+    reply_address: str
 
 
 @dataclass(slots=True)
@@ -114,7 +135,7 @@ class TicketRow:
     id: uuid.UUID
     lead_id: uuid.UUID
     lead_name: str
-    phone_e164: str
+    phone_e164: str | None
     project_code: str
     project_name: str
     stage: str
@@ -126,6 +147,12 @@ class TicketRow:
     last_inbound_at: datetime | None
     conversation_id: uuid.UUID
     created_at: datetime
+    reply_address: str = ""
+    lead_user_id: str = ""
+    lead_username: str = ""
+    asset_code: str = ""
+    asset_name: str = ""
+    referral: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)

@@ -19,7 +19,6 @@ from libs.common.db import Queries
 from services.ingest.models import (
     DeadLetter,
     EventRow,
-    Inbound,
     InboundRow,
     MarketingAsset,
     MessageRow,
@@ -36,6 +35,37 @@ DEADLOCK_RETRIES = 3
 
 def _json(value: dict[str, Any] | None) -> Jsonb | None:
     return None if value is None else Jsonb(value)
+
+
+def _lead_update(row: InboundRow, lead: dict[str, Any]) -> dict[str, Any] | None:
+    """The contact update `row` makes to its lead as known so far (find_threads.sql's columns); None if none."""
+    message, sender = row.message, row.sender
+    known = {
+        "lead_name": message.profile_name or lead["lead_name"],
+        "wa_id": sender.wa_id or lead["wa_id"],
+        "user_id": sender.user_id or lead["user_id"],
+        "username": message.username or lead["username"],
+        "has_referral": lead["has_referral"] or message.referral is not None,
+    }
+    # A lead known only by its BSUID takes the identity (phone) a later message reveals.
+    upgrade = lead["identity"].startswith("bsuid:") and not sender.identity.startswith("bsuid:")
+    if upgrade:
+        known["identity"] = sender.identity
+    if all(known[key] == lead[key] for key in known):
+        return None
+    referral = message.referral if not lead["has_referral"] else None
+    params = {
+        "lead_id": lead["lead_id"],
+        "name": message.profile_name,
+        "wa_id": sender.wa_id,
+        "user_id": sender.user_id,
+        "username": message.username,
+        "referral": _json(referral),
+        "ad_id": (referral or {}).get("source_id") or None,
+        "identity": sender.identity if upgrade else None,
+        "phone_e164": sender.phone_e164,
+    }
+    return {"params": params, "known": known}
 
 
 class Repository:
@@ -99,7 +129,7 @@ class Repository:
             return row
 
     async def upsert_marketing_asset(
-        self, *, tenant: str, code: str, name: str, keyword: str, project_code: str, channel: str
+        self, *, tenant: str, code: str, name: str, keyword: str, project_code: str, channel: str, ad_id: str | None
     ) -> MarketingAsset:
         """Creates or updates a marketing asset by code."""
         params = {
@@ -109,6 +139,7 @@ class Repository:
             "keyword": keyword,
             "project_code": project_code,
             "channel": channel,
+            "ad_id": ad_id,
         }
         async with self.pool.connection() as conn:
             cur = conn.cursor(row_factory=class_row(MarketingAsset))
@@ -155,14 +186,7 @@ class Repository:
         async with self.pool.connection() as conn, conn.transaction():
             threads = await self._threads(conn, [batch[index] for index in unique])
             cur = conn.cursor(row_factory=dict_row)
-            names: dict[Any, str] = {}
-            for row in (batch[index] for index in sorted(unique)):
-                thread = threads[row.thread_key]
-                if row.message.profile_name and row.message.profile_name != thread["lead_name"]:
-                    names[thread["lead_id"]] = row.message.profile_name
-            for lead_id, name in sorted(names.items()):
-                # Leads before tickets, each in id order: the order every writer locks them in.
-                await cur.execute(SQL.update_lead_name, {"lead_id": lead_id, "name": name})
+            await self._update_leads(cur, [batch[index] for index in sorted(unique)], threads)
             ticket_ids = sorted({threads[batch[index].thread_key]["ticket_id"] for index in unique})
             await cur.execute(SQL.lock_tickets, {"ticket_id": ticket_ids})
             rows = [batch[index] for index in unique]
@@ -198,16 +222,7 @@ class Repository:
                     }
             before = [unique[position] for position in range(len(rows)) if position not in inserted]
             if before:
-                await cur.execute(
-                    SQL.find_inbound_messages,
-                    {
-                        "tenant": [batch[index].tenant for index in before],
-                        "provider": [batch[index].message.channel for index in before],
-                        "provider_message_id": [batch[index].message.provider_message_id for index in before],
-                    },
-                )
-                for found in await cur.fetchall():
-                    index = before[found.pop("position") - 1]
+                for index, found in zip(before, await self._stored(cur, [batch[i] for i in before]), strict=True):
                     stored[index] = {**found, "duplicate": True}
         results = []
         for index, row in enumerate(batch):
@@ -216,16 +231,65 @@ class Repository:
             results.append(result if owner == index else {**result, "duplicate": True})
         return results
 
+    async def _stored(
+        self, cur: psycopg.AsyncCursor[dict[str, Any]], rows: Sequence[InboundRow]
+    ) -> list[dict[str, Any] | None]:
+        """For each row, the message already stored under its provider id (None when there is none)."""
+        await cur.execute(
+            SQL.find_inbound_messages,
+            {
+                "tenant": [row.tenant for row in rows],
+                "provider": [row.message.channel for row in rows],
+                "provider_message_id": [row.message.provider_message_id for row in rows],
+            },
+        )
+        found: list[dict[str, Any] | None] = [None] * len(rows)
+        for stored in await cur.fetchall():
+            found[stored.pop("position") - 1] = stored
+        return found
+
+    async def _update_leads(
+        self, cur: psycopg.AsyncCursor[dict[str, Any]], rows: Sequence[InboundRow], threads: dict[Any, Any]
+    ) -> None:
+        """What the batch's messages say about their senders (name, address, BSUID, first ad, a number change).
+
+        Only leads something new is said about are written, each once, in id order (leads before tickets,
+        each in id order: the order every writer locks them in). A number change is applied once: not when
+        its message was stored before, so a late redelivery can't move the lead back.
+        """
+        moved = [row for row in rows if row.moves_to is not None]
+        if moved:
+            moved = [row for row, found in zip(moved, await self._stored(cur, moved), strict=True) if found is None]
+        updates: dict[Any, dict[str, Any]] = {}
+        for row in sorted(rows, key=lambda row: row.message.sent_at):
+            thread = threads[row.thread_key]
+            update = _lead_update(row, thread)
+            if update is not None:
+                updates[thread["lead_id"]] = update["params"]
+                thread.update(update["known"])
+        moves = {
+            threads[row.thread_key]["lead_id"]: row.moves_to for row in sorted(moved, key=lambda r: r.message.sent_at)
+        }
+        for lead_id in sorted(updates.keys() | moves.keys()):
+            if lead_id in updates:
+                await cur.execute(SQL.update_lead_contact, updates[lead_id])
+            target = moves.get(lead_id)
+            if target is not None:
+                params = {"lead_id": lead_id, "identity": target.identity, "phone_e164": target.phone_e164}
+                await cur.execute(SQL.move_lead, {**params, "wa_id": target.wa_id, "user_id": target.user_id})
+
     async def _threads(self, conn: AsyncConnection[Any], rows: Sequence[InboundRow]) -> dict[tuple[str, str, str], Any]:
         """Lead, conversation and ticket for every row's thread key, creating the missing ones in key order."""
         keys = list(dict.fromkeys(row.thread_key for row in rows))
+        user_ids = {row.thread_key: row.sender.user_id for row in rows}
         cur = conn.cursor(row_factory=dict_row)
         await cur.execute(
             SQL.find_threads,
             {
                 "tenant": [key[0] for key in keys],
-                "phone_e164": [key[1] for key in keys],
+                "identity": [key[1] for key in keys],
                 "channel": [key[2] for key in keys],
+                "user_id": [user_ids[key] for key in keys],
             },
         )
         threads: dict[tuple[str, str, str], Any] = {}
@@ -233,31 +297,37 @@ class Repository:
             threads[keys[found.pop("position") - 1]] = found
         for row in rows:
             if row.thread_key not in threads:
-                threads[row.thread_key] = await self._create_thread(conn, row.thread_key, row.message)
+                threads[row.thread_key] = await self._create_thread(conn, row)
         return threads
 
-    async def _create_thread(
-        self, conn: AsyncConnection[Any], key: tuple[str, str, str], message: Inbound
-    ) -> dict[str, Any]:
+    async def _create_thread(self, conn: AsyncConnection[Any], row: InboundRow) -> dict[str, Any]:
         cur = conn.cursor(row_factory=dict_row)
+        message = row.message
+        ad_id = (message.referral or {}).get("source_id") or None
         await cur.execute(
-            SQL.match_marketing_asset, {"tenant": key[0], "asset_code": message.asset_code, "text": message.text}
+            SQL.match_marketing_asset,
+            {"tenant": row.tenant, "asset_code": message.asset_code, "text": message.text, "ad_id": ad_id},
         )
         asset = await cur.fetchone() or {"id": None, "project_id": None}
         project_id = asset["project_id"]
         if message.project_code:
-            await cur.execute(SQL.find_project, {"tenant": key[0], "code": message.project_code})
+            await cur.execute(SQL.find_project, {"tenant": row.tenant, "code": message.project_code})
             project = await cur.fetchone()
             project_id = project["id"] if project else project_id
         await cur.execute(
             SQL.create_thread,
             {
-                "tenant": key[0],
-                "phone_e164": key[1],
-                "channel": key[2],
+                "tenant": row.tenant,
+                "identity": row.sender.identity,
+                "phone_e164": row.sender.phone_e164,
+                "wa_id": row.sender.wa_id,
+                "user_id": row.sender.user_id,
+                "username": message.username,
+                "channel": message.channel,
                 "name": message.profile_name,
                 "project_id": project_id,
                 "asset_id": asset["id"],
+                "referral": _json(message.referral),
             },
         )
         thread = await cur.fetchone()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import logging
 import re
 import time
@@ -17,7 +18,7 @@ from prometheus_client import Counter
 from libs.common.auth import SYSTEM_TENANT, Principal, Role
 from libs.common.errors import Conflict, DomainError, InvalidArgument, NotFound, PermissionDenied, Unavailable
 from libs.common.peers.visits import VisitsClient
-from libs.common.phones import to_e164
+from libs.common.phones import to_e164, whatsapp_sender
 from services.ingest.models import (
     ACTORS,
     CHANNELS,
@@ -27,6 +28,7 @@ from services.ingest.models import (
     DeadLetter,
     Inbound,
     InboundRow,
+    LeadKey,
     MarketingAsset,
     Outbound,
     Project,
@@ -56,6 +58,9 @@ DEAD_LETTERS = Counter("v360_ingest_dead_letters_total", "Payloads kept as dead 
 VISITS_REPLY_PREFIX = "v360v:"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# A business-scoped user id: a two-letter country code, an optional ".ENT", a dot, up to 128 alphanumerics.
+BSUID = re.compile(r"^[A-Z]{2}(\.ENT)?\.[A-Za-z0-9]{1,128}$")
+AD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 MAX_TEXT = 4096
 MAX_PROVIDER_ID = 256
 MAX_BATCH = 500
@@ -75,6 +80,47 @@ def _uuid(value: str, *, field: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError as exc:
         raise InvalidArgument(f"{field} must be a UUID", field=field) from exc
+
+
+def lead_key(message: Inbound, *, region: str) -> LeadKey:
+    """Who sent `message`: the lead's identity, E.164, reply address and BSUID (docs/architecture.md, "Sender ids").
+
+    A typed phone (manual channel) must be a valid number. A provider's sender id is the reply address
+    whatever a numbering library thinks of it; only text that is no WhatsApp id at all is refused.
+    """
+    if message.channel == "manual":
+        e164 = to_e164(message.from_phone, region=region, field="phone")
+        return LeadKey(identity=e164, phone_e164=e164, wa_id=None, user_id=None)
+    user_id = message.from_user_id.strip() or None
+    if user_id is not None and not BSUID.match(user_id):
+        raise InvalidArgument(
+            "from_user_id is not a business-scoped user id (e.g. AR.1349120865)", field="from_user_id"
+        )
+    if message.from_phone.strip():
+        sender = whatsapp_sender(message.from_phone, field="from_phone")
+        identity = sender.e164 or f"wa:{sender.address}"
+        return LeadKey(identity=identity, phone_e164=sender.e164, wa_id=sender.address, user_id=user_id)
+    if user_id is not None:
+        return LeadKey(identity=f"bsuid:{user_id}", phone_e164=None, wa_id=None, user_id=user_id)
+    raise InvalidArgument("from_phone or from_user_id is required", field="from_phone")
+
+
+def new_address(message: Inbound, *, region: str) -> LeadKey | None:
+    """Where a number change moves the lead (None for any other message, or one naming no new id)."""
+    if not message.new_from_phone.strip() and not message.new_from_user_id.strip():
+        return None
+    moved = dataclasses.replace(
+        message, from_phone=message.new_from_phone, from_user_id=message.new_from_user_id or message.from_user_id
+    )
+    try:
+        return lead_key(moved, region=region)
+    except InvalidArgument as exc:
+        raise InvalidArgument(exc.message, field=f"new_{exc.field}") from exc
+
+
+def reply_address(key: LeadKey) -> str:
+    """Where replies to this sender go: the WhatsApp id, else the BSUID, else the phone's digits."""
+    return key.wa_id or key.user_id or (key.phone_e164 or "").lstrip("+")
 
 
 def snippet(text: str) -> str:
@@ -191,18 +237,24 @@ class IngestService:
         if not asset.name.strip():
             raise InvalidArgument("name is required", field="name")
         await self.tenant(principal.tenant)
+        if asset.ad_id and not AD_ID.match(asset.ad_id):
+            raise InvalidArgument("ad_id must be 1-128 letters, digits, '_', '.', ':' or '-'", field="ad_id")
         if asset.project_code and not await self.repository.project_exists(
             tenant=principal.tenant, code=asset.project_code
         ):
             raise NotFound(f"project {asset.project_code!r} does not exist", field="project_code")
-        return await self.repository.upsert_marketing_asset(
-            tenant=principal.tenant,
-            code=asset.code,
-            name=asset.name.strip(),
-            keyword=asset.keyword.strip(),
-            project_code=asset.project_code or "",
-            channel=asset.channel or "whatsapp",
-        )
+        try:
+            return await self.repository.upsert_marketing_asset(
+                tenant=principal.tenant,
+                code=asset.code,
+                name=asset.name.strip(),
+                keyword=asset.keyword.strip(),
+                project_code=asset.project_code or "",
+                channel=asset.channel or "whatsapp",
+                ad_id=asset.ad_id or None,
+            )
+        except psycopg.errors.UniqueViolation as exc:
+            raise Conflict("another marketing asset already has this ad_id", field="ad_id") from exc
 
     async def catalog(self, *, principal: Principal) -> tuple[list[Project], list[MarketingAsset]]:
         """The caller's projects and marketing assets."""
@@ -222,8 +274,14 @@ class IngestService:
         if not message.type:
             raise InvalidArgument("type is required", field="type")
         tenant = await self.tenant(principal.tenant)
-        # Provider ids always carry the country code; only the manual channel is typed by a person.
-        phone = to_e164(message.from_phone, region=tenant.region, international_first=message.channel != "manual")
+        sender = lead_key(message, region=tenant.region)
+        moves_to = new_address(message, region=tenant.region)
+        if (
+            message.referral is not None
+            and message.referral.get("source_id")
+            and not AD_ID.match(message.referral["source_id"])
+        ):
+            raise InvalidArgument("referral.source_id is not an ad id", field="referral.source_id")
         if message.project_code and not await self.repository.project_exists(
             tenant=tenant.slug, code=message.project_code
         ):
@@ -231,10 +289,13 @@ class IngestService:
         message.profile_name = message.profile_name.strip()[:200]
         if message.sent_at.tzinfo is None:
             raise InvalidArgument("sent_at needs a time zone", field="sent_at")
+        message.username = message.username.strip()[:100]
         row = await self.writer.store(
-            InboundRow(tenant=tenant.slug, phone_e164=phone, message=message, snippet=snippet(message.text))
+            InboundRow(
+                tenant=tenant.slug, sender=sender, message=message, snippet=snippet(message.text), moves_to=moves_to
+            )
         )
-        stored = Stored(phone_e164=phone, **row)
+        stored = Stored(phone_e164=sender.phone_e164, reply_address=reply_address(sender), **row)
         if stored.duplicate:
             DUPLICATES.labels(message.channel).inc()
         else:

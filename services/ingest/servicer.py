@@ -31,6 +31,7 @@ ACTOR_ENUM = {
 }
 ACTORS = {value: name for name, value in ACTOR_ENUM.items()}
 DIRECTION_ENUM = {"in": pb.DIRECTION_IN, "out": pb.DIRECTION_OUT}
+REFERRAL_FIELDS = frozenset(pb.Referral.DESCRIPTOR.fields_by_name)
 
 
 def message_type_name(value: int) -> str:
@@ -95,7 +96,7 @@ def ticket_pb(row: models.TicketRow) -> pb.Ticket:
         id=str(row.id),
         lead_id=str(row.lead_id),
         lead_name=row.lead_name,
-        phone_e164=row.phone_e164,
+        phone_e164=row.phone_e164 or "",
         project_code=row.project_code,
         project_name=row.project_name,
         stage=row.stage,
@@ -107,6 +108,16 @@ def ticket_pb(row: models.TicketRow) -> pb.Ticket:
         last_inbound_at=_ts(row.last_inbound_at),
         conversation_id=str(row.conversation_id),
         created_at=_ts(row.created_at),
+        reply_address=row.reply_address,
+        lead_user_id=row.lead_user_id,
+        lead_username=row.lead_username,
+        source=pb.LeadSource(
+            asset_code=row.asset_code,
+            asset_name=row.asset_name,
+            referral=pb.Referral(**{k: str(v) for k, v in (row.referral or {}).items() if k in REFERRAL_FIELDS}),
+        )
+        if row.asset_code or row.referral
+        else None,
     )
 
 
@@ -210,6 +221,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                 keyword=a.keyword,
                 channel=a.channel,
                 project_code=a.project_code or None,
+                ad_id=a.ad_id or None,
             ),
         )
         return pb.UpsertMarketingAssetResponse(asset=_asset_pb(asset))
@@ -328,8 +340,9 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             message=message_pb(result.message),
             ticket=ticket_pb(result.ticket),
             duplicate=result.duplicate,
-            phone_e164=result.ticket.phone_e164,
+            phone_e164=result.ticket.phone_e164 or "",
             provider=PROVIDER_ENUM[result.message.provider],
+            reply_address=result.ticket.reply_address,
         )
 
 
@@ -345,6 +358,7 @@ def _asset_pb(asset: models.MarketingAsset) -> pb.MarketingAsset:
         keyword=asset.keyword,
         project_code=asset.project_code or "",
         channel=asset.channel,
+        ad_id=asset.ad_id or "",
     )
 
 
@@ -364,7 +378,18 @@ def _inbound(m: pb.InboundMessage) -> models.Inbound:
         project_code=m.project_code,
         asset_code=m.asset_code,
         reply_id=m.reply_id,
+        from_user_id=m.from_user_id,
+        username=m.username,
+        referral={name: value for name, value in _fields(m.referral).items() if value} or None
+        if m.HasField("referral")
+        else None,
+        new_from_phone=m.new_from_phone,
+        new_from_user_id=m.new_from_user_id,
     )
+
+
+def _fields(message: Any) -> dict[str, str]:
+    return {field.name: getattr(message, field.name) for field in message.DESCRIPTOR.fields}
 
 
 def _stored(stored: models.Stored) -> pb.IngestMessageResponse:
@@ -374,7 +399,8 @@ def _stored(stored: models.Stored) -> pb.IngestMessageResponse:
         ticket_id=str(stored.ticket_id),
         message_id=str(stored.message_id),
         duplicate=stored.duplicate,
-        phone_e164=stored.phone_e164,
+        phone_e164=stored.phone_e164 or "",
+        reply_address=stored.reply_address,
     )
 
 

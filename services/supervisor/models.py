@@ -35,6 +35,13 @@ class StatusUpdate:
     error_code: str
     error_title: str
     raw: dict[str, Any] | None
+    # Other ids the provider gives the same message (Gupshup: WhatsApp's beside its own).
+    also_message_ids: list[str] = field(default_factory=list)
+
+    @property
+    def message_ids(self) -> list[str]:
+        """Every id the status names, its main one first."""
+        return list(dict.fromkeys([self.provider_message_id, *self.also_message_ids]))
 
 
 @dataclass(slots=True)
@@ -70,6 +77,8 @@ class TicketInfo:
     channel: str
     last_inbound_at: datetime | None
     assignee_user_id: str
+    # Where replies go: the lead's WhatsApp id or business-scoped user id (see ingest's Ticket.reply_address).
+    reply_address: str = ""
 
 
 @dataclass(slots=True)

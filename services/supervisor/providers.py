@@ -31,6 +31,7 @@ class Outgoing:
 
     outbound_id: uuid.UUID
     tenant: str
+    # The lead's address: WhatsApp id digits (or E.164) or a business-scoped user id.
     to_e164: str
     kind: str
     text: str
@@ -64,6 +65,11 @@ def _digits(e164: str) -> str:
     return e164.lstrip("+")
 
 
+def is_user_id(address: str) -> bool:
+    """Whether a reply address is a business-scoped user id (`AR.1349...`) rather than a WhatsApp number."""
+    return "." in address
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "")
     return float(value) if value.isdigit() else None
@@ -77,11 +83,12 @@ def _transport_error(exc: httpx.HTTPError, timeout: float | None) -> SendError:
 
 def meta_body(message: Outgoing) -> dict[str, Any]:
     """The Cloud API `/messages` body for a text, template or reply-buttons message."""
-    body: dict[str, Any] = {
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "to": _digits(message.to_e164),
-    }
+    body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+    # A lead WhatsApp names only by its business-scoped user id is addressed by `recipient`, a number by `to`.
+    if is_user_id(message.to_e164):
+        body["recipient"] = message.to_e164
+    else:
+        body["to"] = _digits(message.to_e164)
     if message.kind == "template" and message.template is not None:
         template: dict[str, Any] = {
             "name": message.template["name"],

@@ -107,31 +107,46 @@ class Repository:
             )
 
     async def record_statuses(self, *, tenant: str, statuses: list[StatusUpdate]) -> int:
-        """Keeps each status once, then moves the messages they name forward; returns how many were new."""
+        """Keeps each status once under every id it names, then moves the replies they name forward.
+
+        Returns how many statuses were new (a status is new when its first id had not seen it).
+        """
         async with self.pool.connection() as conn:
             new: list[StatusUpdate] = []
             async with conn.transaction():
                 for update in statuses:
-                    cur = await conn.execute(
-                        SQL.record_delivery_status,
-                        {
-                            "tenant": tenant,
-                            "provider": update.provider,
-                            "provider_message_id": update.provider_message_id,
-                            "status": update.status,
-                            "status_at": update.at,
-                            "error_code": update.error_code,
-                            "error_title": update.error_title,
-                            "raw": _json(update.raw),
-                        },
-                    )
-                    if cur.rowcount:
-                        new.append(update)
+                    for index, message_id in enumerate(update.message_ids):
+                        cur = await conn.execute(
+                            SQL.record_delivery_status,
+                            {
+                                "tenant": tenant,
+                                "provider": update.provider,
+                                "provider_message_id": message_id,
+                                "status": update.status,
+                                "status_at": update.at,
+                                "error_code": update.error_code,
+                                "error_title": update.error_title,
+                                "raw": _json(update.raw),
+                            },
+                        )
+                        if cur.rowcount and index == 0:
+                            new.append(update)
+                    for also in update.message_ids[1:]:
+                        await conn.execute(
+                            SQL.link_whatsapp_message_id,
+                            {
+                                "tenant": tenant,
+                                "provider": update.provider,
+                                "provider_message_id": update.provider_message_id,
+                                "whatsapp_message_id": also,
+                            },
+                        )
             recorded = len(new)
             for update in new:
                 DELIVERY_STATUSES.labels(update.provider, update.status).inc()
             # After the commit: see apply_delivery_statuses.sql for why the order matters.
-            for provider, provider_message_id in dict.fromkeys((u.provider, u.provider_message_id) for u in statuses):
+            named = dict.fromkeys((u.provider, message_id) for u in statuses for message_id in u.message_ids)
+            for provider, provider_message_id in named:
                 await conn.execute(
                     SQL.apply_delivery_statuses,
                     {"tenant": tenant, "provider": provider, "provider_message_id": provider_message_id},

@@ -47,6 +47,7 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 200
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_STATUSES = 1000
+MAX_ALSO_IDS = 4
 MAX_TEXT = 4096
 # WhatsApp's limits for reply-button messages.
 MAX_INTERACTIVE_TEXT = 1024
@@ -138,7 +139,7 @@ def _checked_reply(request: ReplyRequest) -> dict[str, Any]:
 
 
 def ticket_info(reply: ingest_pb2.GetTicketResponse) -> TicketInfo:
-    """What delivery needs of an ingest ticket: the lead's phone, the channel, the last inbound time."""
+    """What delivery needs of an ingest ticket: the lead's address, the channel, the last inbound time."""
     ticket = reply.ticket
     # Ticket has no channel field; every message of a conversation carries the conversation's channel.
     channel = next((CHANNELS[m.provider] for m in reply.messages if m.provider in CHANNELS), "manual")
@@ -148,6 +149,7 @@ def ticket_info(reply: ingest_pb2.GetTicketResponse) -> TicketInfo:
         channel=channel,
         last_inbound_at=ticket.last_inbound_at.ToDatetime(tzinfo=UTC) if ticket.HasField("last_inbound_at") else None,
         assignee_user_id=ticket.assignee_user_id,
+        reply_address=ticket.reply_address,
     )
 
 
@@ -221,6 +223,8 @@ class SupervisorService:
                 raise InvalidArgument(f"provider must be one of {', '.join(PROVIDERS)}", field="provider")
             if not update.provider_message_id:
                 raise InvalidArgument("provider_message_id is required", field="provider_message_id")
+            if len(update.also_message_ids) > MAX_ALSO_IDS:
+                raise InvalidArgument(f"at most {MAX_ALSO_IDS} other ids per status", field="also_message_ids")
             if update.status not in STATUSES:
                 raise InvalidArgument(f"status must be one of {', '.join(STATUSES)}", field="status")
         return await self.repository.record_statuses(tenant=principal.tenant, statuses=statuses)
@@ -269,7 +273,7 @@ class SupervisorService:
             ticket_id=ticket_id,
             actor=ACTORS[principal.role],
             author_user_id=principal.user_id,
-            to_phone=ticket.phone_e164,
+            to_phone=ticket.reply_address or ticket.phone_e164,
             channel=ticket.channel,
             **reply,
         )

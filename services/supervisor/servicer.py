@@ -97,6 +97,7 @@ class SupervisorServicer(supervisor_pb2_grpc.SupervisorServiceServicer):
                 error_code=s.error_code,
                 error_title=s.error_title,
                 raw=to_dict(s.raw, field="statuses.raw") if s.HasField("raw") else None,
+                also_message_ids=[message_id for message_id in s.also_message_ids if message_id],
             )
             for s in request.statuses
         ]

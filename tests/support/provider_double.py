@@ -68,6 +68,8 @@ class Recorded:
     answered: int | None = None
     gone: bool = False
     message_id: str | None = None
+    # Gupshup: the WhatsApp id its status callbacks name beside its own (`message_id`, what the send returned).
+    whatsapp_id: str | None = None
 
     @property
     def json(self) -> Any:
@@ -184,6 +186,8 @@ class ProviderDouble:
             recorded.message_id = reply.message_id or (
                 f"wamid.{uuid.uuid4().hex}" if recorded.provider == "meta" else str(uuid.uuid4())
             )
+            if recorded.provider == "gupshup":
+                recorded.whatsapp_id = f"wamid.{uuid.uuid4().hex}"
             body = reply.body or success(recorded, reply)
         else:
             body = reply.body or {"error": {"message": "Internal error", "code": 2}}
@@ -207,6 +211,25 @@ class ProviderDouble:
         """Lets every held reply go."""
         for hold in self._holds:
             hold.set()
+
+
+def supervisor_env(double: ProviderDouble) -> dict[str, str]:
+    """Supervisor settings for tests: the provider double, quick retries, a short breaker and lease."""
+    return {
+        "META_GRAPH_BASE_URL": double.meta_base_url,
+        "GUPSHUP_BASE_URL": double.gupshup_base_url,
+        "DELIVERY_MAX_ATTEMPTS": "3",
+        "DELIVERY_BACKOFF_BASE_SECONDS": "0.05",
+        "DELIVERY_BACKOFF_MAX_SECONDS": "0.2",
+        "DELIVERY_POLL_SECONDS": "0.1",
+        "DELIVERY_BREAKER_FAILURES": "2",
+        "DELIVERY_BREAKER_OPEN_SECONDS": "0.5",
+        "PROVIDER_TIMEOUT_SECONDS": "2",
+        "INGEST_TIMEOUT_SECONDS": "2",
+        "DELIVERY_LEASE_SECONDS": "4.5",
+        "SANDBOX_STEP_SECONDS": "0.1",
+        "SHUTDOWN_GRACE_SECONDS": "1",
+    }
 
 
 class _Server(uvicorn.Server):

@@ -81,7 +81,7 @@ async def test_a_message_the_rules_or_the_database_refuse_fails_alone(stack: Sta
     kinds = [o.WhichOneof("outcome") for o in reply.outcomes]
     assert kinds == ["stored", "error", "error", "stored"]
     assert reply.outcomes[1].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
-    assert reply.outcomes[1].error.field == "phone"
+    assert reply.outcomes[1].error.field == "from_phone"
     assert reply.outcomes[2].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
     assert await stored_texts(database_url, reply.outcomes[0].stored.ticket_id) == ["bien", "también"]
 

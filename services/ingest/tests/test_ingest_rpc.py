@@ -52,12 +52,18 @@ async def test_fifty_concurrent_first_messages_make_one_thread(stack: Stack) -> 
     assert await counts(stack, tenant, replies[0].ticket_id) == (50, 50)
 
 
-async def test_phone_without_plus_follows_the_argentine_mobile_rule(stack: Stack) -> None:
+async def test_one_person_is_one_lead_whatever_form_of_the_number_arrives(stack: Stack) -> None:
     tenant = await stack.new_tenant(region="AR")
-    first = await stack.ingest.IngestMessage(inbound("1155551234"), metadata=stack.md(tenant), timeout=10)
-    second = await stack.ingest.IngestMessage(inbound("5491155551234"), metadata=stack.md(tenant), timeout=10)
-    assert first.phone_e164 == second.phone_e164 == "+5491155551234"
-    assert first.lead_id == second.lead_id
+    md = stack.md(tenant)
+    first = await stack.ingest.IngestMessage(inbound("541155551234"), metadata=md, timeout=10)
+    second = await stack.ingest.IngestMessage(inbound("5491155551234"), metadata=md, timeout=10)
+    typed = await stack.ingest.IngestMessage(
+        inbound("011 15 5555-1234", provider=pb.PROVIDER_MANUAL), metadata=md, timeout=10
+    )
+    assert first.phone_e164 == second.phone_e164 == typed.phone_e164 == "+5491155551234"
+    assert first.lead_id == second.lead_id == typed.lead_id
+    # Replies go where WhatsApp keys the account: the last id it used.
+    assert (first.reply_address, second.reply_address) == ("541155551234", "5491155551234")
 
 
 async def test_out_of_order_messages_keep_the_newest_snippet(stack: Stack) -> None:
@@ -120,7 +126,7 @@ async def test_bad_input_is_invalid_argument_and_stores_nothing(stack: Stack) ->
     tenant = await stack.new_tenant()
     md = stack.md(tenant)
     cases = [
-        (inbound("no es un teléfono"), "phone"),
+        (inbound("no es un teléfono"), "from_phone"),
         (inbound(a_phone(), "x" * 5000), "text"),
         (inbound(a_phone(), provider=pb.PROVIDER_UNSPECIFIED), "provider"),
         (inbound(a_phone(), wamid="w" * 300), "provider_message_id"),

@@ -33,7 +33,13 @@ from libs.common.clients import channel
 from libs.common.db import libpq_url
 from services.supervisor.repository import Repository
 from tests.support.builders import a_phone, inbound, timestamp
-from tests.support.provider_double import ProviderDouble, Reply, meta_error, running_provider_double
+from tests.support.provider_double import (
+    ProviderDouble,
+    Reply,
+    meta_error,
+    running_provider_double,
+    supervisor_env,
+)
 from tests.support.servers import ROOT, fresh_database, migrate_all
 from tests.support.stack import Stack, free_port, running_stack
 from vertice360.ingest.v1 import ingest_pb2 as ingest_pb
@@ -53,25 +59,6 @@ END $$;
 CREATE TRIGGER refuse_recording BEFORE UPDATE OF provider_message_id ON supervisor.outbound_messages
     FOR EACH ROW WHEN (NEW.provider_message_id IS NOT NULL) EXECUTE FUNCTION supervisor.refuse_recording();
 """
-
-
-def fast_env(double: ProviderDouble) -> dict[str, str]:
-    """Supervisor settings for tests: the provider double, quick retries, a short breaker and lease."""
-    return {
-        "META_GRAPH_BASE_URL": double.meta_base_url,
-        "GUPSHUP_BASE_URL": double.gupshup_base_url,
-        "DELIVERY_MAX_ATTEMPTS": "3",
-        "DELIVERY_BACKOFF_BASE_SECONDS": "0.05",
-        "DELIVERY_BACKOFF_MAX_SECONDS": "0.2",
-        "DELIVERY_POLL_SECONDS": "0.1",
-        "DELIVERY_BREAKER_FAILURES": "2",
-        "DELIVERY_BREAKER_OPEN_SECONDS": "0.5",
-        "PROVIDER_TIMEOUT_SECONDS": "2",
-        "INGEST_TIMEOUT_SECONDS": "2",
-        "DELIVERY_LEASE_SECONDS": "4.5",
-        "SANDBOX_STEP_SECONDS": "0.1",
-        "SHUTDOWN_GRACE_SECONDS": "1",
-    }
 
 
 @dataclass
@@ -194,7 +181,7 @@ async def world(postgres_server_url: str, redis_url: str) -> AsyncIterator[World
             pool = AsyncConnectionPool(libpq_url(url), min_size=1, max_size=4, open=False)
             await pool.open(wait=True)
             try:
-                async with running_stack(database_url=url, redis_url=redis_url, **fast_env(double)) as stack:
+                async with running_stack(database_url=url, redis_url=redis_url, **supervisor_env(double)) as stack:
                     yield World(
                         stack=stack, double=double, repository=Repository(pool), database_url=url, redis_url=redis_url
                     )
@@ -596,7 +583,7 @@ async def test_killed_mid_delivery_and_restarted_each_reply_is_sent_exactly_once
     # Two replies go through; the next two hang at the provider until the process is killed.
     world.double.script(account, Reply(), Reply(), Reply(hold=gate), Reply(hold=gate))
     env = {
-        **fast_env(world.double),
+        **supervisor_env(world.double),
         "DATABASE_URL": world.database_url,
         "REDIS_URL": world.redis_url,
         "V360_AUTH_SECRET": world.stack.secret,

@@ -36,6 +36,10 @@ class MessageType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MESSAGE_TYPE_REACTION: _ClassVar[MessageType]
     MESSAGE_TYPE_USER_CHANGED_NUMBER: _ClassVar[MessageType]
     MESSAGE_TYPE_UNSUPPORTED: _ClassVar[MessageType]
+    MESSAGE_TYPE_ORDER: _ClassVar[MessageType]
+    MESSAGE_TYPE_FLOW_REPLY: _ClassVar[MessageType]
+    MESSAGE_TYPE_SYSTEM: _ClassVar[MessageType]
+    MESSAGE_TYPE_WELCOME_REQUEST: _ClassVar[MessageType]
 
 class Direction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -70,6 +74,10 @@ MESSAGE_TYPE_TEMPLATE_BUTTON_REPLY: MessageType
 MESSAGE_TYPE_REACTION: MessageType
 MESSAGE_TYPE_USER_CHANGED_NUMBER: MessageType
 MESSAGE_TYPE_UNSUPPORTED: MessageType
+MESSAGE_TYPE_ORDER: MessageType
+MESSAGE_TYPE_FLOW_REPLY: MessageType
+MESSAGE_TYPE_SYSTEM: MessageType
+MESSAGE_TYPE_WELCOME_REQUEST: MessageType
 DIRECTION_UNSPECIFIED: Direction
 DIRECTION_IN: Direction
 DIRECTION_OUT: Direction
@@ -166,20 +174,22 @@ class Project(_message.Message):
     def __init__(self, id: _Optional[str] = ..., code: _Optional[str] = ..., name: _Optional[str] = ..., location: _Optional[str] = ...) -> None: ...
 
 class MarketingAsset(_message.Message):
-    __slots__ = ("id", "code", "name", "keyword", "project_code", "channel")
+    __slots__ = ("id", "code", "name", "keyword", "project_code", "channel", "ad_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KEYWORD_FIELD_NUMBER: _ClassVar[int]
     PROJECT_CODE_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    AD_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     code: str
     name: str
     keyword: str
     project_code: str
     channel: str
-    def __init__(self, id: _Optional[str] = ..., code: _Optional[str] = ..., name: _Optional[str] = ..., keyword: _Optional[str] = ..., project_code: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...
+    ad_id: str
+    def __init__(self, id: _Optional[str] = ..., code: _Optional[str] = ..., name: _Optional[str] = ..., keyword: _Optional[str] = ..., project_code: _Optional[str] = ..., channel: _Optional[str] = ..., ad_id: _Optional[str] = ...) -> None: ...
 
 class UpsertProjectRequest(_message.Message):
     __slots__ = ("project",)
@@ -233,8 +243,26 @@ class Media(_message.Message):
     caption: str
     def __init__(self, provider_media_id: _Optional[str] = ..., url: _Optional[str] = ..., mime_type: _Optional[str] = ..., sha256: _Optional[str] = ..., filename: _Optional[str] = ..., caption: _Optional[str] = ...) -> None: ...
 
+class Referral(_message.Message):
+    __slots__ = ("source_id", "source_url", "source_type", "headline", "body", "ctwa_clid", "media_type")
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_URL_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    HEADLINE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    CTWA_CLID_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    source_id: str
+    source_url: str
+    source_type: str
+    headline: str
+    body: str
+    ctwa_clid: str
+    media_type: str
+    def __init__(self, source_id: _Optional[str] = ..., source_url: _Optional[str] = ..., source_type: _Optional[str] = ..., headline: _Optional[str] = ..., body: _Optional[str] = ..., ctwa_clid: _Optional[str] = ..., media_type: _Optional[str] = ...) -> None: ...
+
 class InboundMessage(_message.Message):
-    __slots__ = ("provider", "provider_message_id", "from_phone", "profile_name", "sent_at", "type", "text", "media", "payload", "context_message_id", "project_code", "asset_code", "reply_id")
+    __slots__ = ("provider", "provider_message_id", "from_phone", "profile_name", "sent_at", "type", "text", "media", "payload", "context_message_id", "project_code", "asset_code", "reply_id", "from_user_id", "username", "referral", "new_from_phone", "new_from_user_id")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     FROM_PHONE_FIELD_NUMBER: _ClassVar[int]
@@ -248,6 +276,11 @@ class InboundMessage(_message.Message):
     PROJECT_CODE_FIELD_NUMBER: _ClassVar[int]
     ASSET_CODE_FIELD_NUMBER: _ClassVar[int]
     REPLY_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    REFERRAL_FIELD_NUMBER: _ClassVar[int]
+    NEW_FROM_PHONE_FIELD_NUMBER: _ClassVar[int]
+    NEW_FROM_USER_ID_FIELD_NUMBER: _ClassVar[int]
     provider: Provider
     provider_message_id: str
     from_phone: str
@@ -261,7 +294,12 @@ class InboundMessage(_message.Message):
     project_code: str
     asset_code: str
     reply_id: str
-    def __init__(self, provider: _Optional[_Union[Provider, str]] = ..., provider_message_id: _Optional[str] = ..., from_phone: _Optional[str] = ..., profile_name: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., type: _Optional[_Union[MessageType, str]] = ..., text: _Optional[str] = ..., media: _Optional[_Union[Media, _Mapping]] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context_message_id: _Optional[str] = ..., project_code: _Optional[str] = ..., asset_code: _Optional[str] = ..., reply_id: _Optional[str] = ...) -> None: ...
+    from_user_id: str
+    username: str
+    referral: Referral
+    new_from_phone: str
+    new_from_user_id: str
+    def __init__(self, provider: _Optional[_Union[Provider, str]] = ..., provider_message_id: _Optional[str] = ..., from_phone: _Optional[str] = ..., profile_name: _Optional[str] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., type: _Optional[_Union[MessageType, str]] = ..., text: _Optional[str] = ..., media: _Optional[_Union[Media, _Mapping]] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context_message_id: _Optional[str] = ..., project_code: _Optional[str] = ..., asset_code: _Optional[str] = ..., reply_id: _Optional[str] = ..., from_user_id: _Optional[str] = ..., username: _Optional[str] = ..., referral: _Optional[_Union[Referral, _Mapping]] = ..., new_from_phone: _Optional[str] = ..., new_from_user_id: _Optional[str] = ...) -> None: ...
 
 class IngestMessageRequest(_message.Message):
     __slots__ = ("message",)
@@ -270,20 +308,22 @@ class IngestMessageRequest(_message.Message):
     def __init__(self, message: _Optional[_Union[InboundMessage, _Mapping]] = ...) -> None: ...
 
 class IngestMessageResponse(_message.Message):
-    __slots__ = ("lead_id", "conversation_id", "ticket_id", "message_id", "duplicate", "phone_e164")
+    __slots__ = ("lead_id", "conversation_id", "ticket_id", "message_id", "duplicate", "phone_e164", "reply_address")
     LEAD_ID_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     PHONE_E164_FIELD_NUMBER: _ClassVar[int]
+    REPLY_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     lead_id: str
     conversation_id: str
     ticket_id: str
     message_id: str
     duplicate: bool
     phone_e164: str
-    def __init__(self, lead_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., ticket_id: _Optional[str] = ..., message_id: _Optional[str] = ..., duplicate: _Optional[bool] = ..., phone_e164: _Optional[str] = ...) -> None: ...
+    reply_address: str
+    def __init__(self, lead_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., ticket_id: _Optional[str] = ..., message_id: _Optional[str] = ..., duplicate: _Optional[bool] = ..., phone_e164: _Optional[str] = ..., reply_address: _Optional[str] = ...) -> None: ...
 
 class IngestMessagesRequest(_message.Message):
     __slots__ = ("messages",)
@@ -365,8 +405,18 @@ class ListDeadLettersResponse(_message.Message):
     next_page_token: str
     def __init__(self, dead_letters: _Optional[_Iterable[_Union[DeadLetter, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class LeadSource(_message.Message):
+    __slots__ = ("asset_code", "asset_name", "referral")
+    ASSET_CODE_FIELD_NUMBER: _ClassVar[int]
+    ASSET_NAME_FIELD_NUMBER: _ClassVar[int]
+    REFERRAL_FIELD_NUMBER: _ClassVar[int]
+    asset_code: str
+    asset_name: str
+    referral: Referral
+    def __init__(self, asset_code: _Optional[str] = ..., asset_name: _Optional[str] = ..., referral: _Optional[_Union[Referral, _Mapping]] = ...) -> None: ...
+
 class Ticket(_message.Message):
-    __slots__ = ("id", "lead_id", "lead_name", "phone_e164", "project_code", "project_name", "stage", "last_message_snippet", "last_message_at", "visit_scheduled_at", "assignee_user_id", "unread_count", "last_inbound_at", "conversation_id", "created_at")
+    __slots__ = ("id", "lead_id", "lead_name", "phone_e164", "project_code", "project_name", "stage", "last_message_snippet", "last_message_at", "visit_scheduled_at", "assignee_user_id", "unread_count", "last_inbound_at", "conversation_id", "created_at", "reply_address", "lead_user_id", "lead_username", "source")
     ID_FIELD_NUMBER: _ClassVar[int]
     LEAD_ID_FIELD_NUMBER: _ClassVar[int]
     LEAD_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -382,6 +432,10 @@ class Ticket(_message.Message):
     LAST_INBOUND_AT_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    REPLY_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    LEAD_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    LEAD_USERNAME_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
     id: str
     lead_id: str
     lead_name: str
@@ -397,7 +451,11 @@ class Ticket(_message.Message):
     last_inbound_at: _timestamp_pb2.Timestamp
     conversation_id: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., lead_id: _Optional[str] = ..., lead_name: _Optional[str] = ..., phone_e164: _Optional[str] = ..., project_code: _Optional[str] = ..., project_name: _Optional[str] = ..., stage: _Optional[str] = ..., last_message_snippet: _Optional[str] = ..., last_message_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visit_scheduled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_user_id: _Optional[str] = ..., unread_count: _Optional[int] = ..., last_inbound_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conversation_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    reply_address: str
+    lead_user_id: str
+    lead_username: str
+    source: LeadSource
+    def __init__(self, id: _Optional[str] = ..., lead_id: _Optional[str] = ..., lead_name: _Optional[str] = ..., phone_e164: _Optional[str] = ..., project_code: _Optional[str] = ..., project_name: _Optional[str] = ..., stage: _Optional[str] = ..., last_message_snippet: _Optional[str] = ..., last_message_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visit_scheduled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_user_id: _Optional[str] = ..., unread_count: _Optional[int] = ..., last_inbound_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conversation_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reply_address: _Optional[str] = ..., lead_user_id: _Optional[str] = ..., lead_username: _Optional[str] = ..., source: _Optional[_Union[LeadSource, _Mapping]] = ...) -> None: ...
 
 class Message(_message.Message):
     __slots__ = ("id", "direction", "actor", "provider", "provider_message_id", "type", "text", "media", "payload", "sent_at", "created_at", "author_user_id")
@@ -528,15 +586,17 @@ class AppendOutboundMessageRequest(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ..., dedupe_key: _Optional[str] = ..., actor: _Optional[_Union[Actor, str]] = ..., author_user_id: _Optional[str] = ..., text: _Optional[str] = ..., type: _Optional[_Union[MessageType, str]] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class AppendOutboundMessageResponse(_message.Message):
-    __slots__ = ("message", "ticket", "duplicate", "phone_e164", "provider")
+    __slots__ = ("message", "ticket", "duplicate", "phone_e164", "provider", "reply_address")
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     TICKET_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     PHONE_E164_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    REPLY_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     message: Message
     ticket: Ticket
     duplicate: bool
     phone_e164: str
     provider: Provider
-    def __init__(self, message: _Optional[_Union[Message, _Mapping]] = ..., ticket: _Optional[_Union[Ticket, _Mapping]] = ..., duplicate: _Optional[bool] = ..., phone_e164: _Optional[str] = ..., provider: _Optional[_Union[Provider, str]] = ...) -> None: ...
+    reply_address: str
+    def __init__(self, message: _Optional[_Union[Message, _Mapping]] = ..., ticket: _Optional[_Union[Ticket, _Mapping]] = ..., duplicate: _Optional[bool] = ..., phone_e164: _Optional[str] = ..., provider: _Optional[_Union[Provider, str]] = ..., reply_address: _Optional[str] = ...) -> None: ...

@@ -162,7 +162,7 @@ class SendReplyResponse(_message.Message):
     def __init__(self, message: _Optional[_Union[OutboundMessage, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
 
 class StatusUpdate(_message.Message):
-    __slots__ = ("provider", "provider_message_id", "status", "at", "error_code", "error_title", "raw")
+    __slots__ = ("provider", "provider_message_id", "status", "at", "error_code", "error_title", "raw", "also_message_ids")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -170,6 +170,7 @@ class StatusUpdate(_message.Message):
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
     ERROR_TITLE_FIELD_NUMBER: _ClassVar[int]
     RAW_FIELD_NUMBER: _ClassVar[int]
+    ALSO_MESSAGE_IDS_FIELD_NUMBER: _ClassVar[int]
     provider: str
     provider_message_id: str
     status: DeliveryStatus
@@ -177,7 +178,8 @@ class StatusUpdate(_message.Message):
     error_code: str
     error_title: str
     raw: _struct_pb2.Struct
-    def __init__(self, provider: _Optional[str] = ..., provider_message_id: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error_code: _Optional[str] = ..., error_title: _Optional[str] = ..., raw: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    also_message_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, provider: _Optional[str] = ..., provider_message_id: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error_code: _Optional[str] = ..., error_title: _Optional[str] = ..., raw: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., also_message_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RecordDeliveryStatusesRequest(_message.Message):
     __slots__ = ("statuses",)
