@@ -78,7 +78,10 @@ def v360_up(
             if process.poll() is not None:
                 raise RuntimeError(f"v360 up exited: {(data_dir / 'up.log').read_text()[-3000:]}")
             try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200 and _status(data_dir) == "running":
+                if (
+                    httpx.get(f"{url}/readyz/dashboard", timeout=1).status_code == 200
+                    and _status(data_dir) == "running"
+                ):
                     break
             except httpx.HTTPError:
                 pass

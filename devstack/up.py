@@ -384,7 +384,7 @@ class Stack:
         )
 
     async def wait_ready(self) -> None:
-        """Waits until every replica is SERVING and the gateway's /readyz answers 200; StartupError on timeout."""
+        """Waits until every replica is SERVING and the gateway's /readyz/dashboard answers 200; StartupError on timeout."""
         pending = {replica.name for replica in self.plan} | {"gateway"}
         within = self.settings.startup_timeout_seconds
         try:
@@ -394,7 +394,7 @@ class Stack:
         except TimeoutError:
             raise StartupError(
                 f"not ready after {within:.0f}s: {', '.join(sorted(pending))}; "
-                f"last {self.gateway_url}/readyz: {self._last_readyz}"
+                f"last {self.gateway_url}/readyz/dashboard: {self._last_readyz}"
             ) from None
 
     async def _wait_serving(self, replica: Replica, pending: set[str]) -> None:
@@ -415,7 +415,8 @@ class Stack:
         async with httpx.AsyncClient(base_url=self.gateway_url, timeout=3.0) as client:
             while True:
                 try:
-                    response = await client.get("/readyz")
+                    # Everything up (the dev stack seeds through the dashboard's services), not only intake.
+                    response = await client.get("/readyz/dashboard")
                     if response.status_code == 200:
                         pending.discard("gateway")
                         return

@@ -135,5 +135,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for module in (webhooks, health, auth, dashboard, ingest, visits, supervisor):
         app.include_router(module.router)
     # Outermost: one server span per request, named by route template; probes and scrapes are not traced.
-    instrument_app(app, excluded_urls="/healthz,/readyz,/metrics", server_request_hook=_hide_raw_url)
+    instrument_app(app, excluded_urls="/healthz,/readyz,/readyz/dashboard,/metrics", server_request_hook=_hide_raw_url)
     return app

@@ -105,13 +105,13 @@ class Cluster:
             await embedded.wait_redis(self.stack.redis_url, within=STOP_GRACE_SECONDS * 3)
 
     async def wait_ready(self) -> None:
-        """Until every service is SERVING and the gateway's /readyz is 200."""
+        """Until every service is SERVING and the gateway's /readyz/dashboard is 200."""
         await self.stack.wait_ready()
 
-    async def ready_now(self, client: httpx.AsyncClient) -> bool:
-        """One /readyz probe: True only for a 200."""
+    async def ready_now(self, client: httpx.AsyncClient, probe: str = "/readyz") -> bool:
+        """One readiness probe (`/readyz`: webhook intake; `/readyz/dashboard`): True only for a 200."""
         try:
-            response = await client.get(f"{self.gateway_url}/readyz", timeout=2.0)
+            response = await client.get(f"{self.gateway_url}{probe}", timeout=2.0)
         except httpx.HTTPError:
             return False
         return response.status_code == 200

@@ -10,6 +10,8 @@ from tests.support.provider_double import ProviderDouble, Reply
 
 # How long the double keeps a reply's answer while supervisor is killed (supervisor-mid-send).
 MID_SEND_DELAY_SECONDS = 1.5
+# What webhook intake needs; everything else may fail without a single webhook being turned away.
+INTAKE = ("ingest", "gateway", "postgres")
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,17 @@ class Fault:
     def process(self) -> str | None:
         """The process this fault stops or kills, if any."""
         return None
+
+    @property
+    def taps(self) -> bool:
+        """Whether leads tap visit confirm buttons while the fault holds."""
+        return False
+
+    @property
+    def intake_needs_it(self) -> bool:
+        """Whether webhook intake needs what the fault breaks (ingest, the gateway, Postgres); if not, every
+        webhook must be acknowledged at the first try while it holds, and /readyz must stay 200."""
+        return self.process in INTAKE
 
     async def inject(self, cluster: Cluster, double: ProviderDouble) -> None:
         """Starts the fault."""
@@ -43,10 +56,15 @@ class KillService(Fault):
     """kill -9 of a service or the gateway, then the same command started again."""
 
     target: str = ""
+    tapping: bool = False
 
     @property
     def process(self) -> str | None:
         return self.target
+
+    @property
+    def taps(self) -> bool:
+        return self.tapping
 
     async def inject(self, cluster: Cluster, double: ProviderDouble) -> None:
         await cluster.kill(self.target)
@@ -123,6 +141,9 @@ FAULTS: dict[str, Fault] = {
     for fault in (
         KillService("ingest", "kill -9 ingest, start it again", 0.5, target="ingest"),
         KillService("visits", "kill -9 visits, start it again", 0.5, target="visits"),
+        KillService(
+            "visits-taps", "visits down 4 s while leads tap confirm buttons", 4.0, target="visits", tapping=True
+        ),
         _KILL_SUPERVISOR,
         KillService("gateway", "kill -9 the gateway, start it again", 0.5, target="gateway"),
         _RESTART_POSTGRES,
@@ -133,4 +154,14 @@ FAULTS: dict[str, Fault] = {
     )
 }
 # Every fault but supervisor-mid-send, which aims at the documented at-least-once window and fails.
-DEFAULT_FAULTS = ("ingest", "visits", "supervisor", "gateway", "postgres", "redis", "provider", "postgres-mid-send")
+DEFAULT_FAULTS = (
+    "ingest",
+    "visits",
+    "visits-taps",
+    "supervisor",
+    "gateway",
+    "postgres",
+    "redis",
+    "provider",
+    "postgres-mid-send",
+)

@@ -20,12 +20,16 @@ COLUMNS = (
     ("replies_sent_twice", "twice", 6),
     ("replies_lost", "r.lost", 7),
     ("visit_stage_ok", "visit", 6),
+    ("taps_confirmed", "taps ok", 8),
+    ("intake_ok", "intake up", 10),
     ("observed", "fault seen", 11),
     ("recovery_seconds", "back in s", 10),
 )
 
 
 def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
     if isinstance(value, bool):
         return "ok" if value else "NO"
     return str(value)
@@ -49,6 +53,17 @@ def problems(rows: Sequence[dict[str, Any]]) -> list[str]:
     found = [f"{row['fault']}: {problem}" for row in rows for problem in row["problems"]]
     found += [f"{row['fault']}: the fault was not observed" for row in rows if not row["observed"]]
     found += [f"{row['fault']}: replies and relays did not settle" for row in rows if not row["settled"]]
+    found += [
+        f"{row['fault']}: webhook intake was turned away ({row['sender_errors_in_fault']} failed tries, "
+        f"/readyz {'ok' if row['intake_ready_in_fault'] else 'not ready'}) by a fault it does not depend on"
+        for row in rows
+        if row["intake_ok"] is False
+    ]
+    found += [
+        f"{row['fault']}: {row['taps_confirmed']} of {row['taps'] // 2} tapped visits confirmed once"
+        for row in rows
+        if row["taps_confirmed"] != row["taps"] // 2
+    ]
     return found
 
 

@@ -58,6 +58,10 @@ class Phase:
     pid_after: int | None = None
     not_ready_seen: bool = False
     provider_failures: int = 0
+    # Webhook intake's /readyz during a fault intake does not need (None: not probed).
+    intake_ready_in_fault: bool | None = None
+    # Leads who tap a visit's confirm button during the fault: ticket -> the taps (two each).
+    taps: dict[str, list[Inbound]] = field(default_factory=dict)
     settled: bool = False
     died: str | None = None
     found: verify.Found | None = None
@@ -108,6 +112,14 @@ class Phase:
             "replies_lost": found.replies_lost,
             "visit_stage_ok": found.visits_ok,
             "observed": self.observed,
+            "intake_ready_in_fault": self.intake_ready_in_fault,
+            # A fault intake does not need: every webhook acknowledged at once and /readyz up throughout.
+            "intake_ok": None
+            if self.intake_ready_in_fault is None
+            else self.intake_ready_in_fault and self.sender_errors(self.injected_at, end) == 0,
+            "taps": sum(len(taps) for taps in self.taps.values()),
+            "taps_confirmed": found.taps_confirmed,
+            "hand_off_retries": found.hand_off_retries,
             "pid_before": self.pid_before,
             "pid_after": self.pid_after,
             "not_ready_seen": self.not_ready_seen,
@@ -123,6 +135,10 @@ class Phase:
         """Any loss, duplicate, reply sent twice or lost, stage mismatch, unobserved fault or other problem."""
         found = self.found
         return found is None or bool(found.problems) or found.lost > 0 or found.duplicates > 0 or not self.observed
+
+
+def _tap_lead(index: int, lead: int) -> str:
+    return _phone(index * 1000 + 500 + lead)
 
 
 def _phone(index: int) -> str:
@@ -192,7 +208,7 @@ class ChaosRun:
                         phone_number_id=PHONE_NUMBER_ID,
                     )
                     dashboard = Dashboard(client, gateway_url=cluster.gateway_url, token=cluster.dashboard_token())
-                    await self._prepare(cluster, sender)
+                    await self._prepare(cluster, sender, dashboard)
                     for phase in self.phases:
                         await self._run_phase(phase, cluster, double, sender, dashboard, client)
                     for phase in self.phases:
@@ -201,7 +217,7 @@ class ChaosRun:
                 await cluster.stop()
         return self.phases
 
-    async def _prepare(self, cluster: Cluster, sender: MetaSender) -> None:
+    async def _prepare(self, cluster: Cluster, sender: MetaSender, dashboard: Dashboard) -> None:
         """Plans every phase and gives each its dashboard ticket (one lead message, stored before any fault)."""
         for index, name in enumerate(self.plan.faults):
             messages, lead = _plan_phase(FAULTS[name], index, self.plan, self.run_id)
@@ -209,7 +225,40 @@ class ChaosRun:
             if not await sender.deliver([first], Attempts(), deadline=time.monotonic() + SENDER_GRACE_SECONDS):
                 raise RuntimeError(f"the dashboard lead of {name} could not write in before any fault")
             ticket_id = await self._ticket_of(cluster, first.wamid)
-            self.phases.append(Phase(fault=FAULTS[name], messages=messages, ticket_id=ticket_id))
+            phase = Phase(fault=FAULTS[name], messages=messages, ticket_id=ticket_id)
+            if phase.fault.taps:
+                await self._prepare_taps(phase, index, cluster, sender, dashboard)
+            self.phases.append(phase)
+
+    async def _prepare_taps(
+        self, phase: Phase, index: int, cluster: Cluster, sender: MetaSender, dashboard: Dashboard
+    ) -> None:
+        """Leads who write in and get a visit proposed; their taps on its confirm button are the phase's."""
+        name = phase.fault.name
+        for lead in range(self.plan.leads):
+            phone = _tap_lead(index, lead)
+            first = Inbound(wamid=f"wamid.chaos.{self.run_id}.{name}.lead.{lead}", phone=phone, text="Quiero visitar")
+            if not await sender.deliver([first], Attempts(), deadline=time.monotonic() + SENDER_GRACE_SECONDS):
+                raise RuntimeError(f"tap lead {lead} of {name} could not write in before any fault")
+            ticket_id = await self._ticket_of(cluster, first.wamid)
+            starts_at = (datetime.now(UTC) + timedelta(days=2 + index)).replace(minute=0, second=0, microsecond=0)
+            payload = {
+                "ticket_id": ticket_id,
+                "starts_at": (starts_at + timedelta(hours=lead)).isoformat(),
+                "agent_user_id": f"chaos-agent-{index}-{lead}",
+            }
+            if not await dashboard.propose(payload, Attempts(), deadline=time.monotonic() + SENDER_GRACE_SECONDS):
+                raise RuntimeError(f"the visit of tap lead {lead} of {name} could not be proposed")
+            token = await verify.reply_token(cluster.database_url, ticket_id)
+            phase.taps[ticket_id] = [
+                Inbound(
+                    wamid=f"wamid.chaos.{self.run_id}.{name}.tap.{lead}.{n}",
+                    phone=phone,
+                    text="Confirmar",
+                    reply_id=f"v360v:c:{token}",
+                )
+                for n in range(2)
+            ]
 
     async def _ticket_of(self, cluster: Cluster, wamid: str) -> str:
         query = "SELECT ticket_id::text AS id FROM ingest.messages WHERE provider_message_id = %s"
@@ -246,6 +295,7 @@ class ChaosRun:
             for n, batch in enumerate(batches)
         ]
         work += self._dashboard_work(phase, dashboard, start, fault_started, deadline)
+        work += self._tap_work(phase, sender, fault_started, deadline)
         work.append(self._fault(phase, cluster, double, client, start + window * FAULT_AT, fault_started))
         await asyncio.gather(*work)
         phase.settled = await verify.settle(cluster.database_url, phase.ticket_id, within=SETTLE_SECONDS)
@@ -259,6 +309,26 @@ class ChaosRun:
         )
         if phase.died:
             raise RuntimeError(f"{phase.died} exited on its own during the {phase.fault.name} phase")
+
+    def _tap_work(
+        self, phase: Phase, sender: MetaSender, fault_started: asyncio.Event, deadline: float
+    ) -> list[Awaitable[object]]:
+        """While the fault holds, each tap lead taps the confirm button, and again a moment later."""
+        work: list[Awaitable[object]] = []
+        spread = phase.fault.hold_seconds / 2
+        for lead, taps in enumerate(phase.taps.values()):
+            for n, tap in enumerate(taps):
+                phase.attempts[tap.wamid] = Attempts()
+                phase.messages.append(tap)
+                at = spread * (lead / max(len(phase.taps), 1) + n) / 2
+
+                async def send(tap: Inbound = tap, at: float = at) -> None:
+                    await fault_started.wait()
+                    await asyncio.sleep(at)
+                    await sender.deliver([tap], phase.attempts[tap.wamid], deadline=deadline)
+
+                work.append(send())
+        return work
 
     def _dashboard_work(
         self, phase: Phase, dashboard: Dashboard, start: float, fault_started: asyncio.Event, deadline: float
@@ -320,9 +390,15 @@ class ChaosRun:
         phase.injected_at = time.monotonic()
         fault_started.set()
         await fault.inject(cluster, double)
-        probe = asyncio.create_task(cluster.ready_now(client))
+        # The readiness that must drop is the one of the route group that needs the broken part.
+        probe = asyncio.create_task(
+            cluster.ready_now(client, "/readyz" if fault.intake_needs_it else "/readyz/dashboard")
+        )
+        intake = None if fault.intake_needs_it else asyncio.create_task(cluster.ready_now(client, "/readyz"))
         await fault.hold(cluster, double)
         phase.not_ready_seen = not await probe
+        if intake is not None:
+            phase.intake_ready_in_fault = await intake
         await fault.recover(cluster, double)
         phase.recovered_at = time.monotonic()
         phase.provider_failures = sum(
@@ -341,4 +417,5 @@ class ChaosRun:
             replies=phase.reply_keys,
             replies_acked={key for key, a in phase.reply_attempts.items() if a.acked_at is not None},
             visit_done=phase.visit_done,
+            taps=list(phase.taps),
         )

@@ -42,11 +42,20 @@ class Attempts:
 
 @dataclass
 class Inbound:
-    """One lead message the sender must get acknowledged."""
+    """One lead message the sender must get acknowledged; with `reply_id`, a tap on that reply button."""
 
     wamid: str
     phone: str
     text: str
+    reply_id: str = ""
+
+
+def _message(message: Inbound) -> dict[str, Any]:
+    sent = {"from": message.phone, "id": message.wamid, "timestamp": str(int(time.time()))}
+    if message.reply_id:
+        reply = {"id": message.reply_id, "title": message.text}
+        return {**sent, "type": "interactive", "interactive": {"type": "button_reply", "button_reply": reply}}
+    return {**sent, "type": "text", "text": {"body": message.text}}
 
 
 def webhook_body(*, phone_number_id: str, messages: list[Inbound]) -> bytes:
@@ -56,16 +65,7 @@ def webhook_body(*, phone_number_id: str, messages: list[Inbound]) -> bytes:
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "5491100000000", "phone_number_id": phone_number_id},
         "contacts": [{"profile": {"name": "Chaos Lead"}, "wa_id": phone}],
-        "messages": [
-            {
-                "from": message.phone,
-                "id": message.wamid,
-                "timestamp": str(int(time.time())),
-                "type": "text",
-                "text": {"body": message.text},
-            }
-            for message in messages
-        ],
+        "messages": [_message(message) for message in messages],
     }
     body = {
         "object": "whatsapp_business_account",

@@ -37,12 +37,22 @@ SELECT id::text AS id, status::text AS status, starts_at FROM visits.visit_propo
 WHERE tenant = %(tenant)s AND ticket_id = %(ticket)s ORDER BY created_at
 """
 TICKET_SQL = "SELECT stage::text AS stage, visit_scheduled_at FROM ingest.tickets WHERE id = %(ticket)s"
-# The tenant's outbox rows (phases run one after another, each settling before the next).
+# The tenant's outbox rows and replies (phases run one after another, each settling before the next).
 UNSETTLED_SQL = """
-SELECT (SELECT count(*) FROM visits.outbox WHERE tenant = %(tenant)s AND status = 'pending')
+SELECT (SELECT count(*) FROM ingest.outbox WHERE tenant = %(tenant)s AND status = 'pending')
+     + (SELECT count(*) FROM visits.outbox WHERE tenant = %(tenant)s AND status = 'pending')
      + (SELECT count(*) FROM supervisor.outbox WHERE tenant = %(tenant)s AND status = 'pending')
-     + (SELECT count(*) FROM supervisor.outbound_messages WHERE ticket_id = %(ticket)s AND status = 'pending')
+     + (SELECT count(*) FROM supervisor.outbound_messages WHERE tenant = %(tenant)s AND status = 'pending')
      AS open
+"""
+REPLY_TOKEN_SQL = "SELECT reply_token FROM visits.visit_proposals WHERE tenant = %(tenant)s AND ticket_id = %(ticket)s"
+TAPPED_SQL = """
+SELECT (SELECT count(*) FROM visits.visit_confirmations c JOIN visits.visit_proposals p ON p.id = c.proposal_id
+        WHERE p.tenant = %(tenant)s AND p.ticket_id = %(ticket)s AND c.channel = 'whatsapp') AS confirmations,
+       (SELECT count(*) FROM ingest.events
+        WHERE tenant = %(tenant)s AND ticket_id = %(ticket)s AND type = 'visit.confirmed') AS confirmed_events,
+       (SELECT coalesce(sum(attempts - 1), 0) FROM ingest.outbox
+        WHERE tenant = %(tenant)s AND ordering_key = 'lead_reply:' || %(ticket)s) AS hand_off_retries
 """
 
 
@@ -57,6 +67,8 @@ class Expected:
     replies: dict[str, str]
     replies_acked: set[str]
     visit_done: bool
+    # Tickets whose lead tapped the visit's confirm button (twice) during the fault.
+    taps: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -70,6 +82,9 @@ class Found:
     replies_twice: int = 0
     replies_lost: int = 0
     visits_ok: bool = False
+    taps_confirmed: int = 0
+    # Tries of ingest's hand-offs of the taps to visits that failed (visits down) before one went through.
+    hand_off_retries: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -78,8 +93,17 @@ async def connect(url: str) -> psycopg.AsyncConnection[dict[str, Any]]:
     return await psycopg.AsyncConnection.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=5)
 
 
+async def reply_token(url: str, ticket_id: str) -> str:
+    """The token in the reply-button ids of the ticket's visit proposal."""
+    async with await connect(url) as conn:
+        row = await (await conn.execute(REPLY_TOKEN_SQL, {"tenant": TENANT, "ticket": ticket_id})).fetchone()
+    if row is None:
+        raise RuntimeError(f"ticket {ticket_id} has no visit proposal")
+    return str(row["reply_token"])
+
+
 async def settle(url: str, ticket_id: str, *, within: float) -> bool:
-    """Waits until the ticket's relays, deliveries and replies are all finished; False if they never were."""
+    """Waits until the tenant's hand-offs, relays, deliveries and replies are all finished; False if not."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:
@@ -111,10 +135,49 @@ async def check(url: str, expected: Expected, double: ProviderDouble) -> Found:
             await conn.execute(PROPOSALS_SQL, {"tenant": TENANT, "ticket": expected.ticket_id})
         ).fetchall()
         ticket = await (await conn.execute(TICKET_SQL, {"ticket": expected.ticket_id})).fetchone()
-    _check_inbound(found, expected, inbound)
-    _check_replies(found, expected, outbound, accepted_by_double(double))
-    _check_visit(found, expected, proposals, ticket)
+        _check_inbound(found, expected, inbound)
+        _check_replies(found, expected, outbound, accepted_by_double(double))
+        _check_visit(found, expected, proposals, ticket)
+        for tapped in expected.taps:
+            await _check_taps(found, conn, tapped, accepted_by_double(double))
     return found
+
+
+async def _check_taps(
+    found: Found, conn: psycopg.AsyncConnection[dict[str, Any]], ticket_id: str, accepted: Counter[tuple[str, str]]
+) -> None:
+    """A lead's two taps confirmed the visit once: one confirmation, one event, the stage, each reply sent once."""
+    params = {"tenant": TENANT, "ticket": ticket_id}
+    counts = await (await conn.execute(TAPPED_SQL, params)).fetchone()
+    proposals = await (await conn.execute(PROPOSALS_SQL, params)).fetchall()
+    ticket = await (await conn.execute(TICKET_SQL, params)).fetchone()
+    replies = await (await conn.execute(OUTBOUND_SQL, params)).fetchall()
+    before = len(found.problems)
+    assert counts is not None
+    found.hand_off_retries += int(counts["hand_off_retries"])
+    if (counts["confirmations"], counts["confirmed_events"]) != (1, 1):
+        found.problems.append(
+            f"tapped ticket {ticket_id}: {counts['confirmations']} confirmations, "
+            f"{counts['confirmed_events']} visit.confirmed events (want 1 and 1)"
+        )
+    if [p["status"] for p in proposals] != ["confirmed"]:
+        found.problems.append(f"tapped ticket {ticket_id}: proposals {[p['status'] for p in proposals]}")
+    elif ticket is None or ticket["stage"] != STAGE_BY_STATUS["confirmed"]:
+        found.problems.append(f"tapped ticket {ticket_id}: stage {ticket and ticket['stage']!r}")
+    elif ticket["visit_scheduled_at"] != proposals[0]["starts_at"]:
+        found.problems.append(f"tapped ticket {ticket_id}: visit at {ticket['visit_scheduled_at']}")
+    # The proposal's message and the confirmation's, each accepted by the provider and in the timeline once.
+    if len(replies) != 2:
+        found.problems.append(f"tapped ticket {ticket_id}: {len(replies)} messages to the lead (want 2)")
+    for row in replies:
+        taken = accepted[(row["to_phone"].lstrip("+"), row["text"])]
+        if taken != 1 or row["timeline"] != 1:
+            found.problems.append(
+                f"tapped ticket {ticket_id}: {row['text'][:40]!r} accepted {taken} times, "
+                f"{row['timeline']} times in the timeline"
+            )
+    if len(found.problems) == before:
+        found.taps_confirmed += 1
 
 
 def _check_inbound(found: Found, expected: Expected, inbound: dict[str, dict[str, Any]]) -> None:

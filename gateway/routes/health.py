@@ -1,4 +1,9 @@
-"""Liveness, readiness (Postgres, Redis, the three services) and Prometheus metrics."""
+"""Liveness, readiness per route group, and Prometheus metrics.
+
+Readiness is split by what each group of routes needs, so a dependency that only the dashboard uses never
+takes webhook intake out of service: `/readyz` (webhooks: Postgres and ingest; the probe load balancers and
+Kubernetes use) and `/readyz/dashboard` (the dashboard API: also Redis, visits and supervisor).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,9 @@ router = APIRouter(tags=["health"])
 
 ReadyCheck = Callable[[], Awaitable[None]]
 OK = "ok"
+# What each route group needs to serve, by check name (the checks the lifespan builds).
+INTAKE = ("postgres", "ingest")
+DASHBOARD = ("postgres", "redis", "ingest", "visits", "supervisor")
 
 
 class NotReady(Exception):
@@ -92,17 +100,10 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get(
-    "/readyz",
-    operation_id="getReadiness",
-    summary="Readiness probe",
-    response_model=Readiness,
-    responses={503: {"model": NotReadyOut, "description": "A dependency is not ready; `details` names it."}},
-)
-async def readyz(request: Request) -> JSONResponse:
-    """200 only when Postgres, Redis and the ingest, visits and supervisor services all answer."""
+async def _readiness(request: Request, names: tuple[str, ...]) -> JSONResponse:
     settings = request.app.state.settings
-    results = await run_checks(request.app.state.ready_checks, limit_seconds=settings.ready_check_timeout_seconds)
+    checks = {name: request.app.state.ready_checks[name] for name in names}
+    results = await run_checks(checks, limit_seconds=settings.ready_check_timeout_seconds)
     failed = {name: outcome for name, outcome in results.items() if outcome != OK}
     if not failed:
         return JSONResponse({"status": "ready", "checks": results})
@@ -113,6 +114,37 @@ async def readyz(request: Request) -> JSONResponse:
     )
     body["checks"] = results
     return JSONResponse(body, status_code=503)
+
+
+NOT_READY = {503: {"model": NotReadyOut, "description": "A dependency is not ready; `details` names it."}}
+
+
+@router.get(
+    "/readyz",
+    operation_id="getReadiness",
+    summary="Readiness of webhook intake",
+    response_model=Readiness,
+    responses=NOT_READY,
+)
+async def readyz(request: Request) -> JSONResponse:
+    """200 when webhooks can be stored: Postgres and the ingest service answer (the readiness probe).
+
+    Redis, visits and supervisor are not asked: a lead's message never waits for them (a tapped visit
+    button reaches visits through ingest's outbox), so their outage must not turn webhooks away.
+    """
+    return await _readiness(request, INTAKE)
+
+
+@router.get(
+    "/readyz/dashboard",
+    operation_id="getDashboardReadiness",
+    summary="Readiness of the dashboard API",
+    response_model=Readiness,
+    responses=NOT_READY,
+)
+async def readyz_dashboard(request: Request) -> JSONResponse:
+    """200 when every dashboard route can answer: Postgres, Redis and the ingest, visits and supervisor services."""
+    return await _readiness(request, DASHBOARD)
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -14,7 +14,7 @@ class Liveness(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Every dependency answered."""
+    """Every dependency of the route group answered."""
 
     status: Literal["ready"] = Field(description="Always `ready`.")
     checks: dict[str, str] = Field(description="Each check (`postgres`, `redis`, `ingest`, ...) and `ok`.")

@@ -490,8 +490,11 @@ async def test_healthz_is_200(gateway: Gateway) -> None:
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-async def test_readyz_is_200_when_postgres_redis_and_the_services_answer(gateway: Gateway) -> None:
+async def test_readiness_is_200_per_route_group_when_its_dependencies_answer(gateway: Gateway) -> None:
     response = await gateway.client.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ready", "checks": {"postgres": "ok", "ingest": "ok"}}
+    response = await gateway.client.get("/readyz/dashboard")
     assert response.status_code == 200, response.text
     assert response.json() == {
         "status": "ready",
@@ -499,17 +502,20 @@ async def test_readyz_is_200_when_postgres_redis_and_the_services_answer(gateway
     }
 
 
-async def test_readyz_names_what_is_down(gateway: Gateway) -> None:
+async def test_readiness_names_what_is_down(gateway: Gateway) -> None:
     cut_off_env = {"DATABASE_URL": CLOSED_PORT_DB, "REDIS_URL": CLOSED_PORT_REDIS, "READY_CHECK_TIMEOUT_SECONDS": 0.3}
     async with serving(gateway.stack, **cut_off_env) as cut_off:
-        response = await cut_off.client.get("/readyz")
+        intake = await cut_off.client.get("/readyz")
+        response = await cut_off.client.get("/readyz/dashboard")
+    assert intake.status_code == 503
+    assert {detail["check"] for detail in intake.json()["error"]["details"]} == {"postgres"}
     assert response.status_code == 503
     body = response.json()
     assert body["error"]["code"] == "UNAVAILABLE"
     assert {detail["check"] for detail in body["error"]["details"]} == {"postgres", "redis"}
     assert body["checks"]["ingest"] == body["checks"]["visits"] == body["checks"]["supervisor"] == "ok"
     assert "postgres" in body["error"]["message"]
-    assert "127.0.0.1:1" not in response.text
+    assert "127.0.0.1:1" not in response.text + intake.text
 
 
 async def test_metrics_has_latency_by_route_template(gateway: Gateway) -> None:

@@ -1,4 +1,5 @@
-"""The gateway when a service is down: webhooks answer 503 so the provider retries, readiness says who is down.
+"""The gateway when a service is down: webhooks answer 503 only without ingest (the provider retries), and
+stay in service without visits, supervisor or Redis; readiness per route group says who is down.
 
 Each test gets a private stack, so the session's services stay up for every other test.
 """
@@ -6,13 +7,14 @@ Each test gets a private stack, so the session's services stay up for every othe
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
 
-from gateway.tests.builders import JSON, gupshup_bytes, meta_bytes, new_channel_tenant, signed
+from gateway.tests.builders import JSON, encode, gupshup_bytes, meta_bytes, meta_json, new_channel_tenant, signed
 from gateway.tests.conftest import SHARED_VERIFY_TOKEN, Gateway, serving
 from gateway.tests.stored import Counts, counts, messages_of, received_events
 from tests.support.stack import running_stack
@@ -92,11 +94,14 @@ async def test_gupshup_with_ingest_down_is_503_then_stored_once(private: Gateway
     assert await counts(private, tenant.slug) == Counts(1, 1, 1, 1, 1)
 
 
-async def test_readyz_names_the_services_that_are_down(private: Gateway) -> None:
+async def test_readiness_names_the_services_that_are_down(private: Gateway) -> None:
     assert (await private.client.get("/readyz")).status_code == 200
     for name in ("ingest", "visits", "supervisor"):
         await private.stack.stop_service(name)
-    response = await private.client.get("/readyz")
+    intake = await private.client.get("/readyz")
+    assert intake.status_code == 503
+    assert {detail["check"] for detail in intake.json()["error"]["details"]} == {"ingest"}
+    response = await private.client.get("/readyz/dashboard")
     assert response.status_code == 503
     body = response.json()
     assert {detail["check"] for detail in body["error"]["details"]} == {"ingest", "visits", "supervisor"}
@@ -105,8 +110,44 @@ async def test_readyz_names_the_services_that_are_down(private: Gateway) -> None
     await private.stack.start_service("visits")
     deadline = time.monotonic() + 10
     while True:
-        down = {detail["check"] for detail in (await private.client.get("/readyz")).json()["error"]["details"]}
+        down = {
+            detail["check"] for detail in (await private.client.get("/readyz/dashboard")).json()["error"]["details"]
+        }
         if down == {"ingest", "supervisor"} or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.2)
     assert down == {"ingest", "supervisor"}
+
+
+def tapped(phone_number_id: str, reply_id: str) -> bytes:
+    """A stored Meta button reply routed to the tenant, tapping `reply_id`."""
+    body = meta_json("interactive_button_reply", phone_number_id)
+    message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["interactive"]["button_reply"]["id"] = reply_id
+    message["id"] = f"wamid.tap-{secrets.token_hex(6)}"
+    return encode(body)
+
+
+async def test_intake_stays_in_service_with_visits_supervisor_and_redis_down(database_url: str, redis_url: str) -> None:
+    async with (
+        running_stack(database_url=database_url, redis_url=redis_url) as stack,
+        serving(stack, REDIS_URL="redis://127.0.0.1:1/0", READY_CHECK_TIMEOUT_SECONDS=0.3) as gateway,
+    ):
+        tenant = await new_channel_tenant(stack)
+        await load_tenants(gateway)
+        for name in ("visits", "supervisor"):
+            await stack.stop_service(name)
+        assert (await gateway.client.get("/readyz")).status_code == 200
+        dashboard = await gateway.client.get("/readyz/dashboard")
+        assert dashboard.status_code == 503
+        assert {d["check"] for d in dashboard.json()["error"]["details"]} == {"redis", "visits", "supervisor"}
+        # A lead taps a visit button (the hand-off to visits waits in ingest's outbox) and writes.
+        for body in (
+            tapped(tenant.phone_number_id, "v360v:c:unknown-token"),
+            meta_bytes("text", tenant.phone_number_id),
+        ):
+            response = await gateway.client.post(
+                "/webhooks/meta", content=body, headers=signed(body, tenant.app_secret)
+            )
+            assert (response.status_code, response.json()["received"]) == (200, 1), response.text
+        assert await counts(gateway, tenant.slug) == Counts(1, 1, 1, 2, 2)

@@ -19,6 +19,8 @@ STAGES = (
 CHANNELS = ("meta", "gupshup", "manual")
 ACTORS = ("lead", "agent", "supervisor", "system")
 SNIPPET_LENGTH = 160
+# Outbox kind: a lead's tap on a visits reply button, handed to visits once the message is stored.
+LEAD_REPLY = "lead_reply"
 
 
 @dataclass(slots=True)
@@ -102,6 +104,8 @@ class InboundRow:
     snippet: str
     # Set for a number change: where the lead's address moves to.
     moves_to: LeadKey | None = None
+    # The tapped button is one of visits': its reply id goes to visits through the outbox, with the message.
+    hand_to_visits: bool = False
 
     @property
     def thread_key(self) -> tuple[str, str, str]:

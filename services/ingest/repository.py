@@ -16,7 +16,9 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from libs.common.db import Queries
+from libs.common.outbox import Outbox
 from services.ingest.models import (
+    LEAD_REPLY,
     DeadLetter,
     EventRow,
     InboundRow,
@@ -28,6 +30,7 @@ from services.ingest.models import (
     TicketRow,
     TicketUpdate,
 )
+from vertice360.visits.v1 import visits_pb2
 
 SQL = Queries(Path(__file__).parent / "sql")
 DEADLOCK_RETRIES = 3
@@ -71,8 +74,9 @@ def _lead_update(row: InboundRow, lead: dict[str, Any]) -> dict[str, Any] | None
 class Repository:
     """Typed access to the `ingest` schema."""
 
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: AsyncConnectionPool, outbox: Outbox) -> None:
         self.pool = pool
+        self.outbox = outbox
 
     async def upsert_tenant(self, tenant: Tenant) -> Tenant:
         """Creates or updates a tenant by slug."""
@@ -213,6 +217,8 @@ class Repository:
             for position, row in enumerate(rows):
                 if position in inserted:
                     thread = threads[row.thread_key]
+                    if row.hand_to_visits:
+                        await self._hand_to_visits(conn, row, ticket_id=thread["ticket_id"])
                     stored[unique[position]] = {
                         "lead_id": thread["lead_id"],
                         "conversation_id": thread["conversation_id"],
@@ -277,6 +283,18 @@ class Repository:
             if target is not None:
                 params = {"lead_id": lead_id, "identity": target.identity, "phone_e164": target.phone_e164}
                 await cur.execute(SQL.move_lead, {**params, "wa_id": target.wa_id, "user_id": target.user_id})
+
+    async def _hand_to_visits(self, conn: AsyncConnection[Any], row: InboundRow, *, ticket_id: uuid.UUID) -> None:
+        """Queues the tap for visits in the message's own transaction: stored together, or not at all."""
+        await self.outbox.enqueue(
+            conn,
+            kind=LEAD_REPLY,
+            payload=visits_pb2.HandleLeadReplyRequest(ticket_id=str(ticket_id), reply_id=row.message.reply_id),
+            tenant=row.tenant,
+            dedupe_key=f"{LEAD_REPLY}:{row.tenant}:{row.message.channel}:{row.message.provider_message_id}",
+            # A lead's taps reach visits in the order they were stored.
+            ordering_key=f"{LEAD_REPLY}:{ticket_id}",
+        )
 
     async def _threads(self, conn: AsyncConnection[Any], rows: Sequence[InboundRow]) -> dict[tuple[str, str, str], Any]:
         """Lead, conversation and ticket for every row's thread key, creating the missing ones in key order."""

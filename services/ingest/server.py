@@ -1,4 +1,4 @@
-"""Lifecycle of the ingest process: telemetry, pool, servicer, gRPC server; its message counters."""
+"""Lifecycle of the ingest process: telemetry, pool, inbound writer, outbox worker, servicer, gRPC server."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 from libs.common.clients import ServiceTokens
 from libs.common.db import make_pool
 from libs.common.metrics import track_pool
+from libs.common.outbox import Outbox
 from libs.common.peers.visits import VisitsClient
 from libs.common.server import run_server
 from libs.common.telemetry import configure_telemetry
@@ -24,7 +25,7 @@ SERVICE_NAME = ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name
 async def serve(
     settings: IngestSettings, *, stop: asyncio.Event | None = None, ready: Callable[[int], None] | None = None
 ) -> None:
-    """Runs the ingest service until SIGTERM (or `stop`)."""
+    """Runs the ingest service and its outbox worker until SIGTERM (or `stop`)."""
     configure_telemetry(settings.service_name, settings)
     pool = make_pool(settings, name="ingest")
     track_pool(pool)
@@ -34,16 +35,22 @@ async def serve(
         tokens=ServiceTokens(settings.auth_secret),
         timeout_seconds=settings.visits_timeout_seconds,
     )
-    repository = Repository(pool)
+    outbox = Outbox(
+        pool,
+        schema="ingest",
+        # A hand-off is one call to visits: a lease of a few deadlines never runs out under a live worker.
+        lease_seconds=3 * settings.visits_timeout_seconds,
+        poll_seconds=settings.outbox_poll_seconds,
+        drain_seconds=settings.visits_timeout_seconds + 1,
+    )
+    repository = Repository(pool, outbox)
     writer = InboundWriter(repository, max_batch=settings.write_batch_max, writers=settings.writers)
     writer.start()
+    outbox_stop = asyncio.Event()
+    outbox_task: asyncio.Task[None] | None = None
     try:
-        service = IngestService(
-            repository=repository,
-            writer=writer,
-            settings=settings,
-            visits=visits,
-        )
+        service = IngestService(repository=repository, writer=writer, settings=settings, visits=visits, outbox=outbox)
+        outbox_task = asyncio.create_task(outbox.run(outbox_stop))
         servicer = IngestServicer(service)
         await run_server(
             settings,
@@ -54,5 +61,8 @@ async def serve(
         )
     finally:
         await writer.stop()
+        outbox_stop.set()
+        if outbox_task is not None:
+            await outbox_task
         await visits.close()
         await pool.close()

@@ -16,12 +16,15 @@ import psycopg.errors
 from prometheus_client import Counter
 
 from libs.common.auth import SYSTEM_TENANT, Principal, Role
-from libs.common.errors import Conflict, DomainError, InvalidArgument, NotFound, PermissionDenied, Unavailable
+from libs.common.backoff import Backoff
+from libs.common.errors import Conflict, DomainError, InvalidArgument, NotFound, PermissionDenied
+from libs.common.outbox import Outbox, Outcome, Task
 from libs.common.peers.visits import VisitsClient
 from libs.common.phones import to_e164, whatsapp_sender
 from services.ingest.models import (
     ACTORS,
     CHANNELS,
+    LEAD_REPLY,
     SNIPPET_LENGTH,
     STAGES,
     AppendedOutbound,
@@ -56,6 +59,8 @@ DUPLICATES = Counter(
 DEAD_LETTERS = Counter("v360_ingest_dead_letters_total", "Payloads kept as dead letters, by source.", ["source"])
 # Reply-button ids the visits service mints (see services/visits/models.py).
 VISITS_REPLY_PREFIX = "v360v:"
+# A tap reaches visits soon after it is back: the lead is waiting for the confirmation.
+HAND_OFF_BACKOFF = Backoff(base=0.25, cap=10.0)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 # A business-scoped user id: a two-letter country code, an optional ".ENT", a dot, up to 128 alphanumerics.
@@ -155,11 +160,14 @@ class IngestService:
         writer: InboundWriter,
         settings: IngestSettings,
         visits: VisitsClient,
+        outbox: Outbox,
     ) -> None:
         self.repository = repository
         self.writer = writer
         self.settings = settings
         self.visits = visits
+        self.outbox = outbox
+        outbox.register(LEAD_REPLY, visits_pb2.HandleLeadReplyRequest, self.relay_lead_reply, backoff=HAND_OFF_BACKOFF)
         self._tenants: dict[str, tuple[float, Tenant]] = {}
 
     async def upsert_tenant(self, *, principal: Principal, tenant: Tenant) -> Tenant:
@@ -290,9 +298,15 @@ class IngestService:
         if message.sent_at.tzinfo is None:
             raise InvalidArgument("sent_at needs a time zone", field="sent_at")
         message.username = message.username.strip()[:100]
+        hand_to_visits = message.reply_id.startswith(VISITS_REPLY_PREFIX)
         row = await self.writer.store(
             InboundRow(
-                tenant=tenant.slug, sender=sender, message=message, snippet=snippet(message.text), moves_to=moves_to
+                tenant=tenant.slug,
+                sender=sender,
+                message=message,
+                snippet=snippet(message.text),
+                moves_to=moves_to,
+                hand_to_visits=hand_to_visits,
             )
         )
         stored = Stored(phone_e164=sender.phone_e164, reply_address=reply_address(sender), **row)
@@ -300,10 +314,9 @@ class IngestService:
             DUPLICATES.labels(message.channel).inc()
         else:
             INGESTED.labels(message.channel, message.type).inc()
-        if message.reply_id.startswith(VISITS_REPLY_PREFIX):
-            # Also for a redelivered duplicate: the hand-off is idempotent, and a provider retry
-            # after a failed hand-off must get another chance at it.
-            await self._hand_reply_to_visits(tenant=tenant.slug, ticket_id=stored.ticket_id, reply_id=message.reply_id)
+        if hand_to_visits and not stored.duplicate:
+            # The tap was queued with the message; the outbox worker hands it over now, or once visits is back.
+            self.outbox.wake()
         return stored
 
     async def ingest_many(self, *, principal: Principal, messages: list[Inbound]) -> list[Stored | BaseException]:
@@ -318,16 +331,16 @@ class IngestService:
             *(self.ingest(principal=principal, message=message) for message in messages), return_exceptions=True
         )
 
-    async def _hand_reply_to_visits(self, *, tenant: str, ticket_id: uuid.UUID, reply_id: str) -> None:
+    async def relay_lead_reply(self, task: Task[visits_pb2.HandleLeadReplyRequest]) -> Outcome:
+        """Outbox handler: hands a lead's tap on a visits button to visits (which confirms or asks to move it)."""
         try:
-            await self.visits.handle_lead_reply(
-                tenant, visits_pb2.HandleLeadReplyRequest(ticket_id=str(ticket_id), reply_id=reply_id)
-            )
+            await self.visits.handle_lead_reply(task.tenant, task.payload)
         except DomainError as exc:
             if exc.retryable:
-                raise Unavailable("visits is unavailable; the message is stored, retry to hand over the reply") from exc
-            # Any other answer (a stale or expired proposal) is final: the message stays in the timeline.
+                raise
+            # A stale or expired proposal: visits has answered for good, the message stays in the timeline.
             log.warning("visits refused a lead reply: %s", exc.code.name)
+        return None
 
     async def record_dead_letter(
         self, *, principal: Principal, source: str, reason: str, payload: str, tenant: str

@@ -227,6 +227,7 @@ def test_gateway_has_a_service_http_probes_autoscaler_and_budget(rendered: dict[
     assert selects({"matchLabels": service["spec"]["selector"]}, labels)
     main = pod_spec(deployment)["containers"][0]
     assert main["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    # Intake's readiness: a visits, supervisor or Redis outage must not take webhooks out of service.
     assert main["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert env_of(main)["GATEWAY_HOST"]["value"] == "0.0.0.0"
     assert_autoscaled_and_budgeted(

@@ -199,6 +199,21 @@ async def reply_token(database_url: str, proposal_id: str) -> str:
         return str(row[0])
 
 
+async def stage_becomes(stack: Stack, tenant: str, ticket_id: str, stage: str) -> ingest_pb.GetTicketResponse:
+    """The ticket once its stage is `stage` (the outbox hops run after the calls that caused them)."""
+    deadline = asyncio.get_running_loop().time() + 15
+    while True:
+        ticket = await ticket_of(stack, tenant, ticket_id)
+        if ticket.ticket.stage == stage:
+            return ticket
+        assert asyncio.get_running_loop().time() < deadline, f"stage still {ticket.ticket.stage!r}, not {stage!r}"
+        await asyncio.sleep(0.05)
+
+
+def tap(phone: str, reply_id: str) -> ingest_pb.IngestMessageRequest:
+    return inbound(phone, "Confirmar", type=ingest_pb.MESSAGE_TYPE_BUTTON_REPLY, reply_id=reply_id)
+
+
 async def test_lead_confirms_with_the_reply_button(stack: Stack, database_url: str) -> None:
     tenant = await stack.new_tenant()
     md = stack.md(tenant, Role.AGENT, "agent-1")
@@ -209,23 +224,63 @@ async def test_lead_confirms_with_the_reply_button(stack: Stack, database_url: s
     )
     token = await reply_token(database_url, proposed.proposal.id)
 
-    def tap(reply_id: str) -> ingest_pb.IngestMessageRequest:
-        return inbound(phone, "Confirmar", type=ingest_pb.MESSAGE_TYPE_BUTTON_REPLY, reply_id=reply_id)
-
     forged = await stack.ingest.IngestMessage(
-        tap(f"v360v:c:{secrets.token_urlsafe(18)}"), metadata=stack.md(tenant), timeout=10
+        tap(phone, f"v360v:c:{secrets.token_urlsafe(18)}"), metadata=stack.md(tenant), timeout=10
     )
     assert forged.ticket_id == first.ticket_id
-    assert (await ticket_of(stack, tenant, first.ticket_id)).ticket.stage == "Esperando confirmación"
 
-    request = tap(f"v360v:c:{token}")
+    request = tap(phone, f"v360v:c:{token}")
     await stack.ingest.IngestMessage(request, metadata=stack.md(tenant), timeout=10)
     await stack.ingest.IngestMessage(request, metadata=stack.md(tenant), timeout=10)
-    ticket = await ticket_of(stack, tenant, first.ticket_id)
-    assert ticket.ticket.stage == "Visita confirmada"
+    # Another tap on the same button (a new message): visits answers it without a second confirmation.
+    await stack.ingest.IngestMessage(tap(phone, f"v360v:c:{token}"), metadata=stack.md(tenant), timeout=10)
+    ticket = await stage_becomes(stack, tenant, first.ticket_id, "Visita confirmada")
     assert [e.type for e in ticket.events].count("visit.confirmed") == 1
     listed = await stack.visits.ListVisits(pb.ListVisitsRequest(ticket_id=first.ticket_id), metadata=md, timeout=10)
     assert [(c.channel, c.confirmed_by) for c in listed.confirmations] == [("whatsapp", "lead")]
+    assert await hand_offs(database_url, first.ticket_id) == {"done": 3}
+
+
+async def hand_offs(database_url: str, ticket_id: str) -> dict[str, int]:
+    """Ingest's outbox rows handing this ticket's taps to visits, by status."""
+    async with await psycopg.AsyncConnection.connect(libpq_url(database_url)) as conn:
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            cur = await conn.execute(
+                "SELECT status, count(*) FROM ingest.outbox WHERE ordering_key = %s GROUP BY status",
+                (f"lead_reply:{ticket_id}",),
+            )
+            found = {str(status): int(count) for status, count in await cur.fetchall()}
+            if "pending" not in found or asyncio.get_running_loop().time() > deadline:
+                return found
+            await asyncio.sleep(0.05)
+
+
+async def test_a_tap_with_visits_down_is_stored_at_once_and_confirms_once_visits_is_back(
+    database_url: str, redis_url: str
+) -> None:
+    async with running_stack(database_url=database_url, redis_url=redis_url) as stack:
+        tenant = await stack.new_tenant()
+        phone = a_phone()
+        first = await stack.ingest.IngestMessage(inbound(phone, "Hola"), metadata=stack.md(tenant), timeout=10)
+        proposed = await stack.visits.ProposeVisit(
+            propose(first.ticket_id, "agent-1", tomorrow_at(18)),
+            metadata=stack.md(tenant, Role.AGENT, "agent-1"),
+            timeout=10,
+        )
+        token = await reply_token(database_url, proposed.proposal.id)
+        await stack.stop_service("visits")
+        try:
+            stored = await stack.ingest.IngestMessage(
+                tap(phone, f"v360v:c:{token}"), metadata=stack.md(tenant), timeout=10
+            )
+            assert not stored.duplicate
+            assert (await ticket_of(stack, tenant, first.ticket_id)).ticket.stage == "Esperando confirmación"
+        finally:
+            await stack.start_service("visits")
+        ticket = await stage_becomes(stack, tenant, first.ticket_id, "Visita confirmada")
+        assert [e.type for e in ticket.events].count("visit.confirmed") == 1
+        assert await hand_offs(database_url, first.ticket_id) == {"done": 1}
 
 
 async def test_stage_catches_up_after_ingest_comes_back(database_url: str, redis_url: str) -> None:
