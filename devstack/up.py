@@ -384,7 +384,7 @@ class Stack:
         )
 
     async def wait_ready(self) -> None:
-        """Waits until every replica is SERVING and the gateway's /readyz/dashboard answers 200; StartupError on timeout."""
+        """Until every replica is SERVING and the gateway's /readyz/dashboard answers 200; StartupError on timeout."""
         pending = {replica.name for replica in self.plan} | {"gateway"}
         within = self.settings.startup_timeout_seconds
         try:
