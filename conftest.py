@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+
+# Tests fork child processes (devstack's ProcessGroup) while this process serves gRPC: with gRPC's fork
+# handlers on, a child may print "epoll_ctl failed" between fork and exec. Set before grpc is imported.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")
+
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
