@@ -4,6 +4,7 @@
 # process with `command:`:
 #   python -m services.ingest migrate|serve   (same for visits, supervisor)
 #   python -m gateway
+#   python -m console
 # The processes share libs/common and the whole dependency set, so per-service targets would only
 # differ in their command; one image means one build, one scan and one tag to promote.
 #
@@ -11,6 +12,13 @@
 
 # Both stages must use the same interpreter path: the venv's python links to it.
 ARG PYTHON_IMAGE=python:3.11-slim
+ARG NODE_IMAGE=node:20-slim
+
+# The console's browser assets (htmx and its SSE extension) from the npm registry, as the lockfile pins them.
+FROM ${NODE_IMAGE} AS console-assets
+WORKDIR /assets
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 FROM ${PYTHON_IMAGE} AS builder
 
@@ -51,15 +59,17 @@ COPY --from=builder /app/.venv /app/.venv
 COPY libs ./libs
 COPY services ./services
 COPY gateway ./gateway
+COPY console ./console
+COPY --from=console-assets /assets/node_modules ./console/node_modules
 COPY devstack ./devstack
 COPY protos/gen ./protos/gen
 
 # Compile the source once here: the files stay owned by root and read-only for the app user.
-RUN python -m compileall -q libs services gateway devstack protos/gen
+RUN python -m compileall -q libs services gateway console devstack protos/gen
 
 USER 10001:10001
 
-# gateway HTTP, then the gRPC ports of ingest, visits, supervisor.
-EXPOSE 8080 50051 50052 50053
+# gateway HTTP, console HTTP, then the gRPC ports of ingest, visits, supervisor.
+EXPOSE 8080 8090 50051 50052 50053
 
 CMD ["python", "-m", "gateway"]

@@ -13,18 +13,23 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import grpc
+
 from bench import ceiling, dashboard, dataset, delivery, grpc_ingest, plot, visits
+from bench import console as console_bench
 from bench.stack import RunningStack, v360_up
 from bench.webhooks import summary as webhook_summary
 from bench.webhooks import webhook_benchmark
 from vertice360.ingest.v1 import ingest_pb2
+from vertice360.supervisor.v1 import supervisor_pb2, supervisor_pb2_grpc
 
-PARTS = ("webhooks", "grpc", "ceiling", "dashboard", "visits", "delivery")
+PARTS = ("webhooks", "grpc", "ceiling", "dashboard", "visits", "delivery", "console")
 # Parts that run on every replica plan; the others once, on the first stack.
 PER_PLAN = ("webhooks", "grpc")
 # The load generator is one IP and one tenant per part standing in for many users: the dashboard
 # API's rate limits (per IP and tenant, per minute) would measure the limiter, not the stack.
 STACK_ENV = {"RATE_LIMIT_PER_IP": "100000000", "RATE_LIMIT_PER_TENANT": "100000000"}
+BENCH_PASSWORD = "bench-console-password"
 
 
 def _machine() -> dict[str, object]:
@@ -63,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--visits", type=int, default=300, help="visits: tickets to propose and confirm a visit on")
     parser.add_argument("--replies", type=int, default=300, help="delivery: replies to send, one per ticket")
     parser.add_argument("--concurrency", type=int, default=8, help="visits and delivery: concurrent callers")
+    parser.add_argument("--live-pages", type=int, default=200, help="console: live feed connections on one process")
+    parser.add_argument("--live-rate", type=float, default=100.0, help="console: webhook messages/s meanwhile")
+    parser.add_argument("--live-seconds", type=float, default=20.0, help="console: how long the webhooks come")
     parser.add_argument(
         "--replicas",
         default="",
@@ -124,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                 "dashboard": lambda: _dashboard(
                     stack, tickets=args.tickets, per_ticket=args.messages_per_ticket, requests=args.requests
                 ),
+                "console": lambda: _console(stack, args=args, dataset_ready="dashboard" in parts),
             }
             for part, run in once.items():
                 if part in parts:
@@ -247,6 +256,22 @@ def report(result: Mapping[str, Any]) -> None:
                 f"{row['errors']:>7}"
             )
         print(f"sequential scans of messages in the query plans: {board['seq_scans_of_messages'] or 'none'}")
+    shown = result.get("console")
+    if shown:
+        print(f"\nconsole: inbox server time ({shown['tickets']} tickets, {shown['messages']} messages, one user)")
+        print(f"{'page or fragment':<32} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>7}")
+        for row in shown["inbox"]:
+            print(
+                f"{row['name']:<32} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8} {row['max_ms']:>8} "
+                f"{row['errors']:>7}"
+            )
+        live = shown["live"]
+        print(
+            f"console live: {live['pages']} pages on one process, webhooks at {live['offered_per_second']}/s for "
+            f"{live['seconds']} s: message-to-screen p50 {live['p50_ms']} ms, p95 {live['p95_ms']} ms, "
+            f"p99 {live['p99_ms']} ms, max {live['max_ms']} ms; {live['deliveries_seen']} of "
+            f"{live['deliveries_expected']} deliveries seen"
+        )
 
 
 def _webhooks(stack: RunningStack, *, rates: list[float], seconds: float, leads: int) -> list[dict[str, object]]:
@@ -316,13 +341,78 @@ def _delivery(stack: RunningStack, *, count: int, concurrency: int) -> dict[str,
     )
 
 
+def _generate(stack: RunningStack, tenant: str, *, tickets: int, per_ticket: int) -> float:
+    stack.v360("tenant", "add", tenant)
+    print(f"-- generating {tickets} tickets x {per_ticket} messages in tenant {tenant}", flush=True)
+    seconds = dataset.generate(
+        stack.state()["database_url"], tenant=tenant, tickets=tickets, messages_per_ticket=per_ticket
+    )
+    print(f"   generated in {seconds:.1f} s", flush=True)
+    return seconds
+
+
+def _console_user(stack: RunningStack, tenant: str) -> str:
+    """An agent with a password in `tenant`, for the console's login form; returns the email."""
+    email = f"bench-agent@{tenant}.dev"
+    token = stack.v360("token", "--tenant", tenant, "--role", "service")
+
+    async def upsert() -> None:
+        async with grpc.aio.insecure_channel(stack.state()["targets"]["supervisor"]) as chan:
+            await supervisor_pb2_grpc.SupervisorServiceStub(chan).UpsertUser(
+                supervisor_pb2.UpsertUserRequest(
+                    user=supervisor_pb2.User(
+                        name="Bench Agent", email=email, role=supervisor_pb2.ROLE_AGENT, active=True
+                    ),
+                    password=BENCH_PASSWORD,
+                ),
+                metadata=(("authorization", f"Bearer {token}"),),
+                timeout=10,
+            )
+
+    asyncio.run(upsert())
+    return email
+
+
+def _console(stack: RunningStack, *, args: argparse.Namespace, dataset_ready: bool) -> dict[str, object]:
+    tenant = "bench-dashboard"
+    if not dataset_ready:
+        _generate(stack, tenant, tickets=args.tickets, per_ticket=args.messages_per_ticket)
+    console_url = stack.state()["console_url"]
+    email = _console_user(stack, tenant)
+    print(f"-- console: inbox pages at {args.tickets} tickets, {args.requests} requests each", flush=True)
+    inbox = console_bench.inbox_times(
+        console_url=console_url, tenant=tenant, email=email, password=BENCH_PASSWORD, requests=args.requests
+    )
+    live_tenant = "bench-live"
+    secret = secrets.token_hex(16)
+    phone_number_id = str(800000000000000 + secrets.randbelow(10**12))
+    stack.v360("tenant", "add", live_tenant, "--meta-phone-number-id", phone_number_id, "--meta-app-secret", secret)
+    live_email = _console_user(stack, live_tenant)
+    print(
+        f"-- console live: {args.live_pages} pages on one console, webhooks at {args.live_rate:g}/s for "
+        f"{args.live_seconds:g} s",
+        flush=True,
+    )
+    live = console_bench.live_latency(
+        console_url=console_url,
+        gateway_url=stack.url,
+        tenant=live_tenant,
+        email=live_email,
+        password=BENCH_PASSWORD,
+        phone_number_id=phone_number_id,
+        app_secret=secret,
+        pages=args.live_pages,
+        rate=args.live_rate,
+        seconds=args.live_seconds,
+        workdir=stack.data_dir,
+    )
+    return {"tickets": args.tickets, "messages": args.tickets * args.messages_per_ticket, "inbox": inbox, "live": live}
+
+
 def _dashboard(stack: RunningStack, *, tickets: int, per_ticket: int, requests: int) -> dict[str, object]:
     tenant = "bench-dashboard"
-    stack.v360("tenant", "add", tenant)
     database_url = stack.state()["database_url"]
-    print(f"-- dashboard: generating {tickets} tickets x {per_ticket} messages in tenant {tenant}", flush=True)
-    seconds = dataset.generate(database_url, tenant=tenant, tickets=tickets, messages_per_ticket=per_ticket)
-    print(f"   generated in {seconds:.1f} s", flush=True)
+    seconds = _generate(stack, tenant, tickets=tickets, per_ticket=per_ticket)
     explained = dataset.plans(database_url, tenant=tenant)
     seq_scans = sorted(name for name, plan in explained.items() if "Seq Scan on messages" in plan)
     token = stack.v360("token", "--tenant", tenant, "--role", "admin")

@@ -53,7 +53,8 @@ _STATEMENTS = [
     """,
     """
     UPDATE ingest.tickets t SET last_message_at = s.last_at, last_inbound_at = s.last_in,
-        last_message_snippet = 'Mensaje ' || %(per_ticket)s || ' sobre el departamento', unread_count = 1
+        last_message_snippet = 'Mensaje ' || %(per_ticket)s || ' sobre el departamento', unread_count = 1,
+        waiting_since = s.last_in
     FROM (
         SELECT ticket_id, max(sent_at) AS last_at, max(sent_at) FILTER (WHERE direction = 'in') AS last_in
         FROM ingest.messages WHERE tenant = %(tenant)s GROUP BY ticket_id
@@ -96,6 +97,8 @@ def plans(database_url: str, *, tenant: str) -> dict[str, str]:
             "assignee_user_id": None,
             "query": None,
             "query_like": None,
+            "unread_only": False,
+            "window_open": None,
         }
         result = {}
         for name, sql, params in (

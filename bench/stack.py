@@ -65,7 +65,7 @@ def v360_up(
     data_dir.chmod(0o755)
     log = (data_dir / "up.log").open("w")
     process = subprocess.Popen(
-        [V360, "up", "--port", str(port), "--data-dir", str(data_dir), *extra_args],
+        [V360, "up", "--port", str(port), "--console-port", str(free_port()), "--data-dir", str(data_dir), *extra_args],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "LOG_LEVEL": "WARNING", **(env or {})},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import grpc
 from google.protobuf import json_format
 from pydantic import ValidationError
 
+from devstack.demo import Demo, DemoReport
 from devstack.options import parse_replicas, validate_region, validate_slug, validate_timezone
 from devstack.seed import upsert_provider_account, upsert_tenant
 from devstack.settings import DevSettings
@@ -44,6 +46,10 @@ def _port(value: str) -> int:
     if not 1 <= port <= 65535:
         raise ValueError(f"port {port} is outside 1-65535")
     return port
+
+
+def _port_or_off(value: str) -> int:
+    return 0 if int(value) == 0 else _port(value)
 
 
 def _positive(value: str) -> int:
@@ -78,8 +84,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="processes per gRPC service and of the gateway, e.g. ingest=2,gateway=2 (default 1 each)",
     )
     up.add_argument("--no-seed", dest="seed", action="store_false", help="do not upsert the demo tenant")
+    up.add_argument(
+        "--console-port", type=_argument(_port_or_off), default=8090, help="web console port (default 8090; 0: none)"
+    )
     _data_dir_option(up)
     up.set_defaults(handler=_up)
+
+    demo = commands.add_parser(
+        "demo",
+        help="play leads writing in through the running stack's signed webhook for a few minutes",
+        description="Leads of a few demo companies write in (texts, a photo, a location, a tap on a visit "
+        "proposal) through the gateway's signed Meta webhook; the demo's agent answers some and proposes visits. "
+        "Watch it in the console (the URL `v360 up` printed).",
+    )
+    demo.add_argument("--minutes", type=float, default=3.0, help="how long new leads keep coming (default 3)")
+    demo.add_argument("--rate", type=float, default=0.5, help="new leads per second (default 0.5)")
+    demo.add_argument("--seed", type=int, default=None, help="random seed, to replay the same demo")
+    _data_dir_option(demo)
+    demo.set_defaults(handler=_demo)
 
     token = commands.add_parser("token", help="print a bearer token signed with the stack's secret")
     token.add_argument("--tenant", required=True, type=_argument(_token_tenant), help="tenant slug")
@@ -140,8 +162,51 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _up(args: argparse.Namespace, settings: DevSettings, data_dir: Path) -> int:
-    options = UpOptions(data_dir=data_dir, host=args.host, port=args.port, replicas=args.replicas, seed=args.seed)
+    options = UpOptions(
+        data_dir=data_dir,
+        host=args.host,
+        port=args.port,
+        replicas=args.replicas,
+        seed=args.seed,
+        console_port=args.console_port,
+    )
     return asyncio.run(Stack(options=options, settings=settings).run())
+
+
+def _demo(args: argparse.Namespace, settings: DevSettings, data_dir: Path) -> int:
+    if args.minutes <= 0 or args.rate <= 0:
+        print("v360 demo: --minutes and --rate must be greater than 0", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        stack = running_stack(data_dir)
+    except StackNotRunning as exc:
+        print(f"v360 demo: {exc}", file=sys.stderr)
+        return 1
+    secret = _secret(settings, data_dir)
+    if secret is None:
+        print(f"v360 demo: no secret in {data_dir} and V360_AUTH_SECRET is not set", file=sys.stderr)
+        return 1
+
+    async def play() -> DemoReport:
+        demo = Demo(
+            gateway_url=stack["gateway_url"],
+            targets=stack["targets"],
+            secret=secret,
+            settings=settings,
+            rng=random.Random(args.seed),
+        )
+        try:
+            return await demo.run(minutes=args.minutes, rate=args.rate)
+        finally:
+            await demo.close()
+
+    if stack.get("console_url"):
+        print(f"demo: watch it live in {stack['console_url']} (empresa vertice360, rio-desarrollos or alto-belgrano)")
+    report = asyncio.run(play())
+    print(f"demo: done: {report.line()}")
+    for failure in report.failures[:10]:
+        print(f"demo: failed: {failure}", file=sys.stderr)
+    return 1 if report.failures and not report.leads else 0
 
 
 def _secret(settings: DevSettings, data_dir: Path) -> str | None:

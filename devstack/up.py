@@ -1,4 +1,4 @@
-"""`v360 up`: Postgres and Redis (embedded unless given), migrations, the three services, the gateway, the demo seed."""
+"""`v360 up`: Postgres and Redis (embedded unless given), migrations, services, gateway, console, demo seed."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from devstack import embedded
 from devstack.options import SERVICES
 from devstack.ports import free_ports, port_is_free
 from devstack.processes import NAME_WIDTH, Child, ProcessGroup, child_env
-from devstack.seed import DEMO_SLUG, SeedError, seed_demo
+from devstack.seed import DEMO_SLUG, DEMO_USERS, SeedError, seed_demo
 from devstack.settings import DevSettings
 from devstack.stackfile import STACK_FILE, load_or_create_secret, pid_alive, read_stack, write_json_private
 from libs.common.auth import DEFAULT_TTL_SECONDS, Role, issue_token
@@ -52,6 +52,8 @@ class UpOptions:
     port: int
     replicas: Mapping[str, int]
     seed: bool = True
+    # The web console's port; 0 runs no console.
+    console_port: int = 8090
     # Our own Postgres and Redis even when DATABASE_URL / REDIS_URL are set (a run that stops and restarts them).
     embedded_only: bool = False
     # More environment for every child; the stack's own wiring (URLs, targets, secret, ports) wins over it.
@@ -117,6 +119,7 @@ class Stack:
         self.out = out or sys.stdout
         self.data_dir = options.data_dir.resolve()
         self.gateway_url = f"http://{options.host}:{options.port}"
+        self.console_url = f"http://{options.host}:{options.console_port}" if options.console_port else ""
         self.secret = ""
         self.database_url = ""
         self.redis_url = ""
@@ -213,6 +216,10 @@ class Stack:
         self._refuse_second_runner()
         if not port_is_free(self.options.host, self.options.port):
             raise StartupError(f"port {self.options.port} on {self.options.host} is in use; choose another with --port")
+        if self.options.console_port and not port_is_free(self.options.host, self.options.console_port):
+            raise StartupError(
+                f"port {self.options.console_port} on {self.options.host} is in use; choose another with --console-port"
+            )
         self._owns_state = True
         self.secret = self.settings.explicit_auth_secret() or load_or_create_secret(self.data_dir)
         external_db = None if self.options.embedded_only else self.settings.external_database_url()
@@ -223,7 +230,7 @@ class Stack:
             ports = free_ports(
                 replica_count + (external_db is None) + (external_redis is None),
                 host="127.0.0.1",
-                exclude=frozenset({self.options.port}),
+                exclude=frozenset({self.options.port, self.options.console_port}),
             )
         except OSError as exc:
             raise StartupError(str(exc)) from exc
@@ -232,6 +239,8 @@ class Stack:
             service: grpc_target([r.port for r in self.plan if r.service == service]) for service in SERVICES
         }
         self.ports = {replica.name: replica.port for replica in self.plan} | {"gateway": self.options.port}
+        if self.options.console_port:
+            self.ports["console"] = self.options.console_port
         spare = iter(ports[replica_count:])
         self.say(f"data dir {self.data_dir}")
 
@@ -262,6 +271,19 @@ class Stack:
                         "GATEWAY_HOST": self.options.host,
                         "GATEWAY_PORT": str(self.options.port),
                         **self.settings.demo_channel_env(),
+                    }
+                ),
+            )
+        if self.options.console_port:
+            await self.procs.start(
+                "console",
+                [sys.executable, "-m", "console"],
+                env=self._env(
+                    {
+                        "CONSOLE_HOST": self.options.host,
+                        "CONSOLE_PORT": str(self.options.console_port),
+                        # Plain HTTP on this machine: a Secure cookie would never come back.
+                        "CONSOLE_SECURE_COOKIES": "false",
                     }
                 ),
             )
@@ -384,13 +406,15 @@ class Stack:
         )
 
     async def wait_ready(self) -> None:
-        """Until every replica is SERVING and the gateway's /readyz/dashboard answers 200; StartupError on timeout."""
-        pending = {replica.name for replica in self.plan} | {"gateway"}
+        """Until every replica is SERVING and the gateway's /readyz/dashboard (and the console's /readyz) answer 200."""
+        pending = {replica.name for replica in self.plan} | {"gateway"} | ({"console"} if self.console_url else set())
         within = self.settings.startup_timeout_seconds
         try:
             async with asyncio.timeout(within):
                 await asyncio.gather(*(self._wait_serving(replica, pending) for replica in self.plan))
-                await self._wait_gateway(pending)
+                await self._wait_http("gateway", f"{self.gateway_url}/readyz/dashboard", pending)
+                if self.console_url:
+                    await self._wait_http("console", f"{self.console_url}/readyz", pending)
         except TimeoutError:
             raise StartupError(
                 f"not ready after {within:.0f}s: {', '.join(sorted(pending))}; "
@@ -411,14 +435,14 @@ class Stack:
                     pass
                 await asyncio.sleep(0.1)
 
-    async def _wait_gateway(self, pending: set[str]) -> None:
-        async with httpx.AsyncClient(base_url=self.gateway_url, timeout=3.0) as client:
+    async def _wait_http(self, name: str, url: str, pending: set[str]) -> None:
+        async with httpx.AsyncClient(timeout=3.0) as client:
             while True:
                 try:
                     # Everything up (the dev stack seeds through the dashboard's services), not only intake.
-                    response = await client.get("/readyz/dashboard")
+                    response = await client.get(url)
                     if response.status_code == 200:
-                        pending.discard("gateway")
+                        pending.discard(name)
                         return
                     self._last_readyz = f"{response.status_code} {response.text[:300]}"
                 except httpx.HTTPError as exc:
@@ -436,9 +460,21 @@ class Stack:
             f"  token    {token}\n"
             f"           (role admin, tenant {DEMO_SLUG}, {hours} h; more with `v360 token --tenant SLUG`)\n"
             f'  try      curl -H "Authorization: Bearer {token}" {self.gateway_url}{BOOTSTRAP_PATH}\n'
-            "  Ctrl-C stops the stack.\n\n"
+            + self._console_banner()
+            + "  Ctrl-C stops the stack.\n\n"
         )
         self.out.flush()
+
+    def _console_banner(self) -> str:
+        if not self.console_url:
+            return ""
+        login = DEMO_USERS[1].email if len(DEMO_USERS) > 1 else DEMO_USERS[0].email
+        return (
+            f"  console  {self.console_url}\n"
+            f"           empresa {DEMO_SLUG}, email {login} (or {DEMO_USERS[0].email}),"
+            " password from V360_DEMO_USER_PASSWORD (default vertice360-dev)\n"
+            f"  demo     .venv/bin/v360 demo   (leads write in through the signed webhook for a few minutes)\n"
+        )
 
     def _write_state(self) -> None:
         state: dict[str, Any] = {
@@ -447,6 +483,7 @@ class Stack:
             "updated_at": _now(),
             "data_dir": str(self.data_dir),
             "gateway_url": self.gateway_url,
+            "console_url": self.console_url,
             "docs_url": f"{self.gateway_url}/docs",
             "database_url": self.database_url,
             "redis_url": self.redis_url,
@@ -472,7 +509,9 @@ class Stack:
         if started_any:
             self.say("stopping: gateway, then services, then Redis and Postgres")
             services = [replica.name for replica in self.plan]
-            gateways = [child.name for child in self.procs.children if child.name.partition("-")[0] == "gateway"]
+            gateways = [
+                child.name for child in self.procs.children if child.name.partition("-")[0] in {"gateway", "console"}
+            ]
             await self.procs.stop_all(
                 [gateways, services, ["redis", "postgres"]], grace=self.settings.stop_timeout_seconds
             )

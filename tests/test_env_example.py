@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
+from console.settings import ConsoleSettings
 from devstack.settings import DevSettings
 from gateway.settings import GatewaySettings
 from services.ingest.settings import IngestSettings
@@ -31,6 +32,9 @@ def variables(settings: type[BaseSettings]) -> set[str]:
 def test_every_setting_is_documented() -> None:
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     read = set().union(
-        *(variables(s) for s in (DevSettings, GatewaySettings, IngestSettings, SupervisorSettings, VisitsSettings))
+        *(
+            variables(s)
+            for s in (ConsoleSettings, DevSettings, GatewaySettings, IngestSettings, SupervisorSettings, VisitsSettings)
+        )
     )
     assert read - documented == set()

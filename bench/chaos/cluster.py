@@ -51,6 +51,7 @@ class Cluster:
             port=free_ports(1)[0],
             replicas=parse_replicas(""),
             seed=False,
+            console_port=0,
             embedded_only=True,
             extra_env=CHAOS_ENV,
         )

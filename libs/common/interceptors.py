@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -22,6 +22,7 @@ from libs.common.metrics import RPC_ERRORS, RPC_LATENCY
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+StreamHandler = Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]
 # Standard services every server exposes without a caller token.
 PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 
@@ -48,14 +49,26 @@ def _lenient(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], A
     return parse
 
 
-def _wrap_unary(handler: grpc.RpcMethodHandler | None, wrap: Callable[[Handler], Handler]) -> Any:
-    if handler is None or handler.unary_unary is None:
+def _wrap(
+    handler: grpc.RpcMethodHandler | None,
+    wrap: Callable[[Handler], Handler],
+    wrap_stream: Callable[[StreamHandler], StreamHandler],
+) -> Any:
+    if handler is None:
         return handler
-    return grpc.unary_unary_rpc_method_handler(
-        wrap(handler.unary_unary),
-        request_deserializer=_lenient(handler.request_deserializer),
-        response_serializer=handler.response_serializer,
-    )
+    if handler.unary_unary is not None:
+        return grpc.unary_unary_rpc_method_handler(
+            wrap(handler.unary_unary),
+            request_deserializer=_lenient(handler.request_deserializer),
+            response_serializer=handler.response_serializer,
+        )
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(
+            wrap_stream(handler.unary_stream),
+            request_deserializer=_lenient(handler.request_deserializer),
+            response_serializer=handler.response_serializer,
+        )
+    return handler
 
 
 def _log_fields(tenant: str, rpc: str, request: Any) -> dict[str, str]:
@@ -143,4 +156,33 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
 
             return call
 
-        return _wrap_unary(handler, wrap)
+        def wrap_stream(inner: StreamHandler) -> StreamHandler:
+            # Long-lived server streams (live feeds): the same caller check and error mapping, no deadline.
+            async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                token = None
+                try:
+                    metadata = dict(context.invocation_metadata() or ())
+                    principal = verify_token(self._secret, bearer(metadata.get("authorization")))
+                    token = set_principal(principal)
+                    if isinstance(request, Undecodable):
+                        raise InvalidArgument(f"the request is not a valid {name} message: {request.error}")
+                    async for item in inner(request, context):
+                        yield item
+                except (asyncio.CancelledError, grpc.aio.AbortError):
+                    raise
+                except Exception as exc:
+                    status = status_for(exc)
+                    if status is None:
+                        log.exception("unhandled error in %s", name)
+                        await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+                    code, message, field = status
+                    if field:
+                        context.set_trailing_metadata((("x-error-field", field),))
+                    await context.abort(code, message)
+                finally:
+                    if token is not None:
+                        reset_principal(token)
+
+            return call
+
+        return _wrap(handler, wrap, wrap_stream)

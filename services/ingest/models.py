@@ -17,6 +17,21 @@ STAGES = (
     "Perdido",
 )
 CHANNELS = ("meta", "gupshup", "manual")
+# Where each outcome may come from, the stage it leads to, and its event.
+OUTCOMES = {
+    "visit_done": (("Visita confirmada",), "Visita realizada", "ticket.visit_done"),
+    "won": (tuple(s for s in STAGES if s != "Ganado"), "Ganado", "ticket.won"),
+    "lost": (tuple(s for s in STAGES if s != "Perdido"), "Perdido", "ticket.lost"),
+}
+# The lost reasons of a tenant that has not set its own.
+DEFAULT_LOST_REASONS = (
+    ("precio", "Precio fuera de presupuesto"),
+    ("financiacion", "No consigue financiación"),
+    ("ubicacion", "No le convence la ubicación"),
+    ("otro_proyecto", "Eligió otro proyecto"),
+    ("sin_respuesta", "Dejó de responder"),
+    ("otro", "Otro motivo"),
+)
 ACTORS = ("lead", "agent", "supervisor", "system")
 SNIPPET_LENGTH = 160
 # Outbox kind: a lead's tap on a visits reply button, handed to visits once the message is stored.
@@ -157,6 +172,7 @@ class TicketRow:
     asset_code: str = ""
     asset_name: str = ""
     referral: dict[str, Any] | None = None
+    waiting_since: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -183,6 +199,48 @@ class EventRow:
     correlation_id: uuid.UUID
     payload: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(slots=True)
+class TicketFilter:
+    """What a ticket list or count is narrowed to; None means any."""
+
+    stage: str | None = None
+    project_code: str | None = None
+    assignee_user_id: str | None = None
+    query: str | None = None
+    unread_only: bool = False
+    window_open: bool | None = None
+
+
+@dataclass(slots=True)
+class StageCount:
+    stage: str
+    count: int
+    waiting: int
+
+
+@dataclass(slots=True)
+class ChangeRow:
+    """A committed event of a ticket, with the message it is about, for the change feed."""
+
+    event: EventRow
+    message: MessageRow | None
+
+
+@dataclass(slots=True)
+class TicketChange:
+    """What the change feed hands a reader: the ticket after the change, the event, its message."""
+
+    ticket: TicketRow
+    event: EventRow
+    message: MessageRow | None
+
+
+@dataclass(slots=True)
+class LostReason:
+    code: str
+    label: str
 
 
 @dataclass(slots=True)

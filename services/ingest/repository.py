@@ -19,14 +19,18 @@ from libs.common.db import Queries
 from libs.common.outbox import Outbox
 from services.ingest.models import (
     LEAD_REPLY,
+    ChangeRow,
     DeadLetter,
     EventRow,
     InboundRow,
+    LostReason,
     MarketingAsset,
     MessageRow,
     Outbound,
     Project,
+    StageCount,
     Tenant,
+    TicketFilter,
     TicketRow,
     TicketUpdate,
 )
@@ -387,12 +391,11 @@ class Repository:
         tenant: str,
         limit: int,
         after: tuple[datetime, uuid.UUID] | None,
-        stage: str | None,
-        project_code: str | None,
-        assignee_user_id: str | None,
-        query: str | None,
+        where: TicketFilter,
+        waiting_first: bool = False,
     ) -> list[TicketRow]:
-        """One page of the tenant's tickets, newest activity first."""
+        """One page of the tenant's tickets, newest activity first (or the longest waiting first)."""
+        query = where.query
         like = (
             None if query is None else "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )
@@ -401,22 +404,58 @@ class Repository:
             "limit": limit,
             "after_at": after[0] if after else None,
             "after_id": after[1] if after else None,
-            "stage": stage,
-            "project_code": project_code,
-            "assignee_user_id": assignee_user_id,
+            "stage": where.stage,
+            "project_code": where.project_code,
+            "assignee_user_id": where.assignee_user_id,
             "query": query,
             "query_like": like,
+            "unread_only": where.unread_only,
+            "window_open": where.window_open,
         }
         async with self.pool.connection() as conn:
             cur = conn.cursor(row_factory=class_row(TicketRow))
-            await cur.execute(SQL.list_tickets, params)
+            await cur.execute(SQL.list_tickets_waiting if waiting_first else SQL.list_tickets, params)
             return await cur.fetchall()
+
+    async def count_tickets(self, *, tenant: str, where: TicketFilter) -> list[StageCount]:
+        """Tickets per stage, in funnel order, with how many of them wait for an answer."""
+        params = {"tenant": tenant, "project_code": where.project_code, "assignee_user_id": where.assignee_user_id}
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(StageCount))
+            await cur.execute(SQL.count_tickets, params)
+            return await cur.fetchall()
+
+    async def tickets(self, ticket_ids: Sequence[uuid.UUID]) -> list[TicketRow]:
+        """Tickets by id, whatever their tenant (the change feed filters by tenant itself)."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(TicketRow))
+            await cur.execute(SQL.get_tickets, {"ticket_ids": list(ticket_ids), "tenant": None})
+            return await cur.fetchall()
+
+    async def changes(self, event_ids: Sequence[uuid.UUID]) -> list[ChangeRow]:
+        """Events by id, oldest first, each with the message it is about."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(SQL.list_changes, {"event_ids": list(event_ids)})
+            rows = await cur.fetchall()
+        changes = []
+        for row in rows:
+            event = EventRow(
+                id=row.pop("event_id"),
+                type=row.pop("event_type"),
+                correlation_id=row["ticket_id"],
+                payload=row.pop("event_payload"),
+                created_at=row.pop("event_created_at"),
+            )
+            row.pop("tenant"), row.pop("ticket_id")
+            changes.append(ChangeRow(event=event, message=MessageRow(**row) if row["id"] is not None else None))
+        return changes
 
     async def get_ticket(self, *, tenant: str, ticket_id: uuid.UUID) -> TicketRow | None:
         """One ticket of the tenant."""
         async with self.pool.connection() as conn:
             cur = conn.cursor(row_factory=class_row(TicketRow))
-            await cur.execute(SQL.get_ticket, {"tenant": tenant, "ticket_id": ticket_id})
+            await cur.execute(SQL.get_tickets, {"tenant": tenant, "ticket_ids": [ticket_id]})
             return await cur.fetchone()
 
     async def timeline(self, *, tenant: str, ticket_id: uuid.UUID) -> tuple[list[MessageRow], list[EventRow]]:
@@ -467,6 +506,66 @@ class Repository:
             cur = await conn.execute(SQL.find_outbound_message, params)
             row = await cur.fetchone()
             return (row[0], True) if row else None
+
+    async def set_outcome(
+        self,
+        *,
+        tenant: str,
+        ticket_id: uuid.UUID,
+        from_stages: Sequence[str],
+        stage: str,
+        event_type: str,
+        payload: dict[str, Any],
+        dedupe_key: str,
+    ) -> bool:
+        """Moves the ticket to `stage` with its event when it sits in `from_stages`; True when applied now."""
+        params = {
+            "tenant": tenant,
+            "ticket_id": ticket_id,
+            "from_stages": list(from_stages),
+            "stage": stage,
+            "event_type": event_type,
+            "payload": Jsonb(payload),
+            "dedupe_key": dedupe_key,
+        }
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(SQL.set_ticket_outcome, params)
+            return await cur.fetchone() is not None
+
+    async def add_note(
+        self, *, tenant: str, ticket_id: uuid.UUID, payload: dict[str, Any], dedupe_key: str
+    ) -> EventRow | None:
+        """Stores a note event; None when the ticket doesn't exist or the key was used."""
+        params = {"tenant": tenant, "ticket_id": ticket_id, "payload": Jsonb(payload), "dedupe_key": dedupe_key}
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(EventRow))
+            await cur.execute(SQL.add_note, params)
+            return await cur.fetchone()
+
+    async def event_by_key(self, *, tenant: str, ticket_id: uuid.UUID, dedupe_key: str) -> EventRow | None:
+        """The ticket's event written under this key."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(EventRow))
+            await cur.execute(
+                SQL.find_event_by_key, {"tenant": tenant, "ticket_id": ticket_id, "dedupe_key": dedupe_key}
+            )
+            return await cur.fetchone()
+
+    async def lost_reasons(self, tenant: str) -> list[LostReason]:
+        """The tenant's own lost reasons, in order (empty when it has none)."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(LostReason))
+            await cur.execute(SQL.list_lost_reasons, {"tenant": tenant})
+            return await cur.fetchall()
+
+    async def set_lost_reasons(self, tenant: str, reasons: Sequence[LostReason]) -> None:
+        """Replaces the tenant's lost reasons in one transaction."""
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute(SQL.delete_lost_reasons, {"tenant": tenant})
+            await conn.execute(
+                SQL.insert_lost_reasons,
+                {"tenant": tenant, "code": [r.code for r in reasons], "label": [r.label for r in reasons]},
+            )
 
     async def get_message(self, *, tenant: str, message_id: uuid.UUID) -> MessageRow | None:
         """One message of the tenant."""

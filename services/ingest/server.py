@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from libs.common.changefeed import ChangeFeed
 from libs.common.clients import ServiceTokens
 from libs.common.db import make_pool
 from libs.common.metrics import track_pool
@@ -12,6 +13,7 @@ from libs.common.outbox import Outbox
 from libs.common.peers.visits import VisitsClient
 from libs.common.server import run_server
 from libs.common.telemetry import configure_telemetry
+from services.ingest.models import TicketChange
 from services.ingest.repository import Repository
 from services.ingest.service import IngestService
 from services.ingest.servicer import IngestServicer
@@ -20,6 +22,8 @@ from services.ingest.writer import InboundWriter
 from vertice360.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 
 SERVICE_NAME = ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name
+# The channel services/ingest/migrations/versions/0005_inbox_and_changes.sql notifies on.
+CHANGES_CHANNEL = "v360_ingest_changes"
 
 
 async def serve(
@@ -46,10 +50,19 @@ async def serve(
     repository = Repository(pool, outbox)
     writer = InboundWriter(repository, max_batch=settings.write_batch_max, writers=settings.writers)
     writer.start()
+    changes: ChangeFeed[TicketChange] = ChangeFeed(
+        database_url=settings.database_url,
+        channel=CHANGES_CHANNEL,
+        load=lambda notices: service.load_changes(notices),
+        name="ingest",
+    )
     outbox_stop = asyncio.Event()
     outbox_task: asyncio.Task[None] | None = None
     try:
-        service = IngestService(repository=repository, writer=writer, settings=settings, visits=visits, outbox=outbox)
+        service = IngestService(
+            repository=repository, writer=writer, settings=settings, visits=visits, outbox=outbox, changes=changes
+        )
+        changes.start()
         outbox_task = asyncio.create_task(outbox.run(outbox_stop))
         servicer = IngestServicer(service)
         await run_server(
@@ -60,6 +73,7 @@ async def serve(
             ready=ready,
         )
     finally:
+        await changes.stop()
         await writer.stop()
         outbox_stop.set()
         if outbox_task is not None:

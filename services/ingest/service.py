@@ -10,33 +10,43 @@ import re
 import time
 import uuid
 import zoneinfo
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg.errors
 from prometheus_client import Counter
 
 from libs.common.auth import SYSTEM_TENANT, Principal, Role
 from libs.common.backoff import Backoff
-from libs.common.errors import Conflict, DomainError, InvalidArgument, NotFound, PermissionDenied
+from libs.common.changefeed import ChangeFeed, Notice
+from libs.common.errors import Conflict, DomainError, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from libs.common.outbox import Outbox, Outcome, Task
 from libs.common.peers.visits import VisitsClient
 from libs.common.phones import to_e164, whatsapp_sender
 from services.ingest.models import (
     ACTORS,
     CHANNELS,
+    DEFAULT_LOST_REASONS,
     LEAD_REPLY,
+    OUTCOMES,
     SNIPPET_LENGTH,
     STAGES,
     AppendedOutbound,
     DeadLetter,
+    EventRow,
     Inbound,
     InboundRow,
     LeadKey,
+    LostReason,
     MarketingAsset,
     Outbound,
     Project,
+    StageCount,
     Stored,
     Tenant,
+    TicketChange,
+    TicketFilter,
     TicketPage,
     TicketRow,
     TicketUpdate,
@@ -72,6 +82,19 @@ MAX_BATCH = 500
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
 TENANT_CACHE_SECONDS = 10.0
+MAX_KEY = 150
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]+$")
+REASON_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_LOST_REASONS = 30
+
+
+def _idempotency_key(value: str) -> str:
+    key = value.strip() or uuid.uuid4().hex
+    if len(key) > MAX_KEY or not IDEMPOTENCY_KEY.match(key):
+        raise InvalidArgument(
+            f"idempotency_key must be 1-{MAX_KEY} printable ASCII characters", field="idempotency_key"
+        )
+    return key
 
 
 def _require_system(principal: Principal) -> None:
@@ -161,7 +184,9 @@ class IngestService:
         settings: IngestSettings,
         visits: VisitsClient,
         outbox: Outbox,
+        changes: ChangeFeed[TicketChange],
     ) -> None:
+        self.changes = changes
         self.repository = repository
         self.writer = writer
         self.settings = settings
@@ -368,18 +393,10 @@ class IngestService:
         return rows, token
 
     async def list_tickets(
-        self,
-        *,
-        principal: Principal,
-        page_size: int,
-        page_token: str,
-        stage: str,
-        project_code: str,
-        assignee_user_id: str,
-        query: str,
+        self, *, principal: Principal, page_size: int, page_token: str, where: TicketFilter, waiting_first: bool = False
     ) -> TicketPage:
-        """A page of the caller's tickets, newest activity first."""
-        if stage and stage not in STAGES:
+        """A page of the caller's tickets, newest activity first (or waiting ones, the longest waiting first)."""
+        if where.stage is not None and where.stage not in STAGES:
             raise InvalidArgument(f"stage must be one of {', '.join(STAGES)}", field="stage")
         if page_size < 0:
             raise InvalidArgument("page_size must be positive", field="page_size")
@@ -388,13 +405,38 @@ class IngestService:
             tenant=principal.tenant,
             limit=limit,
             after=decode_cursor(page_token),
-            stage=stage or None,
-            project_code=project_code or None,
-            assignee_user_id=assignee_user_id or None,
-            query=query.strip() or None,
+            where=where,
+            waiting_first=waiting_first,
         )
-        after = (rows[-1].last_message_at, rows[-1].id) if len(rows) == limit else None
-        return TicketPage(tickets=rows, next_after=after)
+        if len(rows) < limit:
+            return TicketPage(tickets=rows, next_after=None)
+        last = rows[-1]
+        position = last.waiting_since if waiting_first else last.last_message_at
+        assert position is not None
+        return TicketPage(tickets=rows, next_after=(position, last.id))
+
+    async def count_tickets(self, *, principal: Principal, where: TicketFilter) -> list[StageCount]:
+        """The caller's tickets per stage (the funnel), narrowed by project and assignee."""
+        return await self.repository.count_tickets(tenant=principal.tenant, where=where)
+
+    async def watch_changes(self, *, principal: Principal) -> AsyncIterator[TicketChange | None]:
+        """None once the feed listens, then every change of the caller's tenant as it commits (agents and up)."""
+        principal.require(Role.AGENT)
+        async with self.changes.subscribe(principal.tenant) as subscription:
+            yield None
+            async for change in subscription:
+                yield change
+
+    async def load_changes(self, notices: Sequence[Notice]) -> list[tuple[str, TicketChange]]:
+        """The feed's loader: the events named by a batch of notices, each with its ticket as it is now."""
+        rows = await self.repository.changes([uuid.UUID(notice.row_id) for notice in notices])
+        tickets = {row.id: row for row in await self.repository.tickets({r.event.correlation_id for r in rows})}
+        tenants = {notice.row_id: notice.tenant for notice in notices}
+        return [
+            (tenants[str(row.event.id)], TicketChange(ticket=ticket, event=row.event, message=row.message))
+            for row in rows
+            if (ticket := tickets.get(row.event.correlation_id)) is not None
+        ]
 
     async def ticket(self, *, principal: Principal, ticket_id: str) -> TicketRow:
         """One ticket of the caller's tenant; another tenant's id is simply not found."""
@@ -422,6 +464,83 @@ class IngestService:
         applied = await self.repository.apply_ticket_update(tenant=principal.tenant, update=update)
         return await self.ticket(principal=principal, ticket_id=str(update.ticket_id)), applied
 
+    async def lost_reasons(self, *, principal: Principal) -> list[LostReason]:
+        """The caller's tenant's lost reasons, or the default list while it has none."""
+        own = await self.repository.lost_reasons(principal.tenant)
+        return own or [LostReason(code=code, label=label) for code, label in DEFAULT_LOST_REASONS]
+
+    async def set_lost_reasons(self, *, principal: Principal, reasons: list[LostReason]) -> list[LostReason]:
+        """Replaces the tenant's lost reasons (admins)."""
+        principal.require(Role.ADMIN)
+        checked = _lost_reason_rules(reasons)
+        await self.tenant(principal.tenant)
+        await self.repository.set_lost_reasons(principal.tenant, checked)
+        return checked
+
+    async def set_outcome(
+        self, *, principal: Principal, ticket_id: str, outcome: str, lost_reason: str, idempotency_key: str
+    ) -> tuple[TicketRow, bool]:
+        """Visita realizada, Ganado or Perdido (with a reason of the tenant's list), once per key (agents and up)."""
+        principal.require(Role.AGENT)
+        if outcome not in OUTCOMES:
+            raise InvalidArgument("outcome must be visit_done, won or lost", field="outcome")
+        key = _idempotency_key(idempotency_key)
+        payload: dict[str, Any] = {"by_user_id": principal.user_id, "by_role": principal.role.value}
+        if outcome == "lost":
+            reasons = {r.code: r.label for r in await self.lost_reasons(principal=principal)}
+            if lost_reason not in reasons:
+                raise InvalidArgument("lost_reason must be a code of the tenant's list", field="lost_reason")
+            payload.update(reason_code=lost_reason, reason=reasons[lost_reason])
+        elif lost_reason:
+            raise InvalidArgument("lost_reason goes with the lost outcome only", field="lost_reason")
+        ticket = await self.ticket(principal=principal, ticket_id=ticket_id)
+        from_stages, stage, event_type = OUTCOMES[outcome]
+        applied = await self.repository.set_outcome(
+            tenant=principal.tenant,
+            ticket_id=ticket.id,
+            from_stages=from_stages,
+            stage=stage,
+            event_type=event_type,
+            payload={**payload, "stage": stage},
+            dedupe_key=f"outcome:{key}",
+        )
+        if (
+            not applied
+            and await self.repository.event_by_key(
+                tenant=principal.tenant, ticket_id=ticket.id, dedupe_key=f"outcome:{key}"
+            )
+            is None
+        ):
+            raise FailedPrecondition(
+                f"a ticket in {ticket.stage!r} can't become {stage!r}"
+                + (" (only a confirmed visit can be marked done)" if outcome == "visit_done" else ""),
+                field="outcome",
+            )
+        return await self.ticket(principal=principal, ticket_id=ticket_id), applied
+
+    async def add_note(
+        self, *, principal: Principal, ticket_id: str, text: str, idempotency_key: str
+    ) -> tuple[EventRow, bool]:
+        """An internal note in the timeline, once per key (agents and up); True when it was a repeat."""
+        principal.require(Role.AGENT)
+        text = text.strip()
+        if not text or len(text) > MAX_TEXT:
+            raise InvalidArgument(f"text is required (at most {MAX_TEXT} characters)", field="text")
+        key = _idempotency_key(idempotency_key)
+        ticket = await self.ticket(principal=principal, ticket_id=ticket_id)
+        payload = {"text": text, "by_user_id": principal.user_id, "by_role": principal.role.value}
+        event = await self.repository.add_note(
+            tenant=principal.tenant, ticket_id=ticket.id, payload=payload, dedupe_key=f"note:{key}"
+        )
+        if event is not None:
+            return event, False
+        existing = await self.repository.event_by_key(
+            tenant=principal.tenant, ticket_id=ticket.id, dedupe_key=f"note:{key}"
+        )
+        if existing is None:
+            raise NotFound("ticket not found", field="ticket_id")
+        return existing, True
+
     async def append_outbound(self, *, principal: Principal, outbound: Outbound) -> AppendedOutbound:
         """Stores a message to the lead in the ticket's conversation, once per dedupe key (services only)."""
         principal.require(Role.SERVICE)
@@ -441,6 +560,22 @@ class IngestService:
         assert message is not None
         ticket = await self.ticket(principal=principal, ticket_id=str(outbound.ticket_id))
         return AppendedOutbound(message=message, ticket=ticket, duplicate=duplicate)
+
+
+def _lost_reason_rules(reasons: list[LostReason]) -> list[LostReason]:
+    if not 1 <= len(reasons) <= MAX_LOST_REASONS:
+        raise InvalidArgument(f"give 1-{MAX_LOST_REASONS} lost reasons", field="reasons")
+    checked = []
+    for reason in reasons:
+        code, label = reason.code.strip(), " ".join(reason.label.split())
+        if not REASON_CODE.match(code):
+            raise InvalidArgument("each code is 1-64 lowercase letters, digits, '_' or '-'", field="reasons.code")
+        if not label or len(label) > 120:
+            raise InvalidArgument("each label is 1-120 characters", field="reasons.label")
+        checked.append(LostReason(code=code, label=label))
+    if len({r.code for r in checked}) != len(checked):
+        raise InvalidArgument("codes must differ", field="reasons.code")
+    return checked
 
 
 def now_utc() -> datetime:

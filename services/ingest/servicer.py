@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,12 @@ ACTOR_ENUM = {
 ACTORS = {value: name for name, value in ACTOR_ENUM.items()}
 DIRECTION_ENUM = {"in": pb.DIRECTION_IN, "out": pb.DIRECTION_OUT}
 REFERRAL_FIELDS = frozenset(pb.Referral.DESCRIPTOR.fields_by_name)
+WINDOWS = {pb.WINDOW_FILTER_OPEN: True, pb.WINDOW_FILTER_CLOSED: False}
+OUTCOME_NAMES = {
+    pb.TICKET_OUTCOME_VISIT_DONE: "visit_done",
+    pb.TICKET_OUTCOME_WON: "won",
+    pb.TICKET_OUTCOME_LOST: "lost",
+}
 
 
 def message_type_name(value: int) -> str:
@@ -118,6 +125,7 @@ def ticket_pb(row: models.TicketRow) -> pb.Ticket:
         )
         if row.asset_code or row.referral
         else None,
+        waiting_since=_ts(row.waiting_since),
     )
 
 
@@ -285,15 +293,75 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             principal=current_principal(),
             page_size=request.page_size,
             page_token=request.page_token,
-            stage=request.stage,
-            project_code=request.project_code,
-            assignee_user_id=request.assignee_user_id,
-            query=request.query,
+            where=models.TicketFilter(
+                stage=request.stage or None,
+                project_code=request.project_code or None,
+                assignee_user_id=request.assignee_user_id or None,
+                query=request.query.strip() or None,
+                unread_only=request.unread_only,
+                window_open=WINDOWS.get(request.window),
+            ),
+            waiting_first=request.order == pb.TICKET_ORDER_WAITING,
         )
         return pb.ListTicketsResponse(
             tickets=[ticket_pb(t) for t in page.tickets],
             next_page_token=encode_cursor(*page.next_after) if page.next_after else "",
         )
+
+    async def CountTickets(self, request: pb.CountTicketsRequest, context: grpc.aio.ServicerContext) -> Any:
+        counts = await self.service.count_tickets(
+            principal=current_principal(),
+            where=models.TicketFilter(
+                project_code=request.project_code or None, assignee_user_id=request.assignee_user_id or None
+            ),
+        )
+        return pb.CountTicketsResponse(
+            stages=[pb.StageCount(stage=c.stage, count=c.count) for c in counts],
+            waiting=sum(c.waiting for c in counts),
+        )
+
+    async def WatchChanges(
+        self, request: pb.WatchChangesRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.WatchChangesResponse]:
+        async for change in self.service.watch_changes(principal=current_principal()):
+            if change is None:
+                yield pb.WatchChangesResponse(ready=True)
+                continue
+            yield pb.WatchChangesResponse(
+                ticket=ticket_pb(change.ticket),
+                event=event_pb(change.event),
+                message=message_pb(change.message) if change.message is not None else None,
+            )
+
+    async def SetTicketOutcome(self, request: pb.SetTicketOutcomeRequest, context: grpc.aio.ServicerContext) -> Any:
+        ticket, applied = await self.service.set_outcome(
+            principal=current_principal(),
+            ticket_id=request.ticket_id,
+            outcome=OUTCOME_NAMES.get(request.outcome, ""),
+            lost_reason=request.lost_reason,
+            idempotency_key=request.idempotency_key,
+        )
+        return pb.SetTicketOutcomeResponse(ticket=ticket_pb(ticket), applied=applied)
+
+    async def AddNote(self, request: pb.AddNoteRequest, context: grpc.aio.ServicerContext) -> Any:
+        note, duplicate = await self.service.add_note(
+            principal=current_principal(),
+            ticket_id=request.ticket_id,
+            text=request.text,
+            idempotency_key=request.idempotency_key,
+        )
+        return pb.AddNoteResponse(note=event_pb(note), duplicate=duplicate)
+
+    async def ListLostReasons(self, request: pb.ListLostReasonsRequest, context: grpc.aio.ServicerContext) -> Any:
+        reasons = await self.service.lost_reasons(principal=current_principal())
+        return pb.ListLostReasonsResponse(reasons=[pb.LostReason(code=r.code, label=r.label) for r in reasons])
+
+    async def SetLostReasons(self, request: pb.SetLostReasonsRequest, context: grpc.aio.ServicerContext) -> Any:
+        reasons = await self.service.set_lost_reasons(
+            principal=current_principal(),
+            reasons=[models.LostReason(code=r.code, label=r.label) for r in request.reasons],
+        )
+        return pb.SetLostReasonsResponse(reasons=[pb.LostReason(code=r.code, label=r.label) for r in reasons])
 
     async def GetTicket(self, request: pb.GetTicketRequest, context: grpc.aio.ServicerContext) -> Any:
         timeline = await self.service.timeline(principal=current_principal(), ticket_id=request.ticket_id)

@@ -45,6 +45,20 @@ class StatusUpdate:
 
 
 @dataclass(slots=True)
+class MessageTemplate:
+    """A tenant's approved template as the team picks and fills it."""
+
+    name: str
+    language: str
+    title: str
+    body: str
+    parameter_count: int
+    active: bool
+    updated_at: datetime | None = None
+    created: bool = False
+
+
+@dataclass(slots=True)
 class Template:
     name: str
     language: str

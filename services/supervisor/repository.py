@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from libs.common.db import Queries
-from services.supervisor.models import Draft, Outbound, ProviderAccount, StatusUpdate, User
+from services.supervisor.models import Draft, MessageTemplate, Outbound, ProviderAccount, StatusUpdate, User
 
 SQL = Queries(Path(__file__).parent / "sql")
 
@@ -214,8 +214,40 @@ class Repository:
         """One reply of the tenant."""
         async with self.pool.connection() as conn:
             cur = conn.cursor(row_factory=class_row(Outbound))
-            await cur.execute(SQL.get_outbound, {"tenant": tenant, "outbound_id": outbound_id})
+            await cur.execute(SQL.get_outbound, {"tenant": tenant, "outbound_ids": [outbound_id]})
             return await cur.fetchone()
+
+    async def outbound_by_ids(self, outbound_ids: Sequence[uuid.UUID]) -> list[Outbound]:
+        """Replies by id, whatever their tenant (the delivery feed filters by tenant itself)."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(Outbound))
+            await cur.execute(SQL.get_outbound, {"outbound_ids": list(outbound_ids), "tenant": None})
+            return await cur.fetchall()
+
+    async def upsert_template(self, *, tenant: str, template: MessageTemplate) -> MessageTemplate:
+        """Creates or updates a template by (name, language)."""
+        params = {
+            "tenant": tenant,
+            "name": template.name,
+            "language": template.language,
+            "title": template.title,
+            "body": template.body,
+            "parameter_count": template.parameter_count,
+            "active": template.active,
+        }
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(MessageTemplate))
+            await cur.execute(SQL.upsert_template, params)
+            row = await cur.fetchone()
+            assert row is not None
+            return row
+
+    async def list_templates(self, *, tenant: str, include_inactive: bool) -> list[MessageTemplate]:
+        """The tenant's templates by title."""
+        async with self.pool.connection() as conn:
+            cur = conn.cursor(row_factory=class_row(MessageTemplate))
+            await cur.execute(SQL.list_templates, {"tenant": tenant, "include_inactive": include_inactive})
+            return await cur.fetchall()
 
     async def list_outbound(self, *, tenant: str, ticket_id: uuid.UUID, limit: int) -> list[Outbound]:
         """A ticket's replies, oldest first."""

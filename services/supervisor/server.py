@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import httpx
 
+from libs.common.changefeed import ChangeFeed
 from libs.common.clients import ServiceTokens
 from libs.common.db import make_pool
 from libs.common.metrics import track_pool
@@ -16,7 +17,7 @@ from libs.common.peers.ingest import IngestClient
 from libs.common.server import run_server
 from libs.common.telemetry import configure_telemetry
 from services.supervisor.delivery import Delivery
-from services.supervisor.models import StatusUpdate
+from services.supervisor.models import Outbound, StatusUpdate
 from services.supervisor.providers import Providers
 from services.supervisor.repository import Repository
 from services.supervisor.service import SupervisorService
@@ -25,6 +26,8 @@ from services.supervisor.settings import SupervisorSettings
 from vertice360.supervisor.v1 import supervisor_pb2, supervisor_pb2_grpc
 
 SERVICE_NAME = supervisor_pb2.DESCRIPTOR.services_by_name["SupervisorService"].full_name
+# The channel services/supervisor/migrations/versions/0007_delivery_changes.sql notifies on.
+DELIVERIES_CHANNEL = "v360_supervisor_deliveries"
 log = logging.getLogger(__name__)
 
 
@@ -70,10 +73,22 @@ async def serve(
     delivery = Delivery(repository=repository, outbox=outbox, ingest=ingest, providers=providers, settings=settings)
     outbox_stop = asyncio.Event()
     outbox_task = asyncio.create_task(outbox.run(outbox_stop))
+    deliveries: ChangeFeed[Outbound] = ChangeFeed(
+        database_url=settings.database_url,
+        channel=DELIVERIES_CHANNEL,
+        load=lambda notices: service.load_deliveries(notices),
+        name="supervisor",
+    )
     try:
         service = SupervisorService(
-            repository=repository, settings=settings, ingest=ingest, outbox=outbox, delivery=delivery
+            repository=repository,
+            settings=settings,
+            ingest=ingest,
+            outbox=outbox,
+            delivery=delivery,
+            deliveries=deliveries,
         )
+        deliveries.start()
         servicer = SupervisorServicer(service)
         await run_server(
             settings,
@@ -84,6 +99,7 @@ async def serve(
         )
     finally:
         # RPCs have drained; in-flight sends get the same grace before their leases are left to run out.
+        await deliveries.stop()
         outbox_stop.set()
         try:
             await outbox_task

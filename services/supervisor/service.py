@@ -7,10 +7,12 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from libs.common.auth import Principal, Role, check_password, hash_password
+from libs.common.changefeed import ChangeFeed, Notice
 from libs.common.errors import (
     Conflict,
     FailedPrecondition,
@@ -30,6 +32,7 @@ from services.supervisor.models import (
     ROLES,
     STATUSES,
     Draft,
+    MessageTemplate,
     Outbound,
     ProviderAccount,
     ReplyRequest,
@@ -64,6 +67,7 @@ TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,512}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 DEFAULT_TEMPLATE_LANGUAGE = "es_AR"
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]+$")
+PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 WINDOW = timedelta(hours=24)
 ACTORS = {Role.AGENT: "agent", Role.SUPERVISOR: "supervisor", Role.ADMIN: "supervisor", Role.SERVICE: "system"}
 CHANNELS = {
@@ -170,7 +174,9 @@ class SupervisorService:
         ingest: IngestClient,
         outbox: Outbox,
         delivery: Delivery,
+        deliveries: ChangeFeed[Outbound],
     ) -> None:
+        self.deliveries = deliveries
         self.repository = repository
         self.settings = settings
         self.ingest = ingest
@@ -301,6 +307,47 @@ class SupervisorService:
             # Same dedupe key at ingest, so this names the first caller's message, never a second one.
             existing.message_id = await self.delivery.append_now(existing)
         return existing
+
+    async def upsert_template(self, *, principal: Principal, template: MessageTemplate) -> MessageTemplate:
+        """Records one of the tenant's approved templates (admins)."""
+        principal.require(Role.ADMIN)
+        template.language = template.language or DEFAULT_TEMPLATE_LANGUAGE
+        if not TEMPLATE_NAME.match(template.name):
+            raise InvalidArgument("name must be 1-512 letters, digits, '_' or '-'", field="template.name")
+        if not LANGUAGE.match(template.language):
+            raise InvalidArgument("language must look like es or es_AR", field="template.language")
+        template.title = " ".join(template.title.split())[:120]
+        template.body = template.body.strip()
+        if not template.body or len(template.body) > MAX_TEXT:
+            raise InvalidArgument(f"body is required (at most {MAX_TEXT} characters)", field="template.body")
+        numbers = [int(n) for n in PLACEHOLDER.findall(template.body)]
+        count = max(numbers, default=0)
+        if count > MAX_TEMPLATE_PARAMETERS or sorted(set(numbers)) != list(range(1, count + 1)):
+            raise InvalidArgument(
+                "placeholders must be {{1}}, {{2}}, ... without gaps (at most 50)", field="template.body"
+            )
+        template.parameter_count = count
+        return await self.repository.upsert_template(tenant=principal.tenant, template=template)
+
+    async def list_templates(self, *, principal: Principal, include_inactive: bool) -> list[MessageTemplate]:
+        """The tenant's templates (agents see the active ones; admins may ask for all)."""
+        principal.require(Role.AGENT)
+        if include_inactive:
+            principal.require(Role.ADMIN)
+        return await self.repository.list_templates(tenant=principal.tenant, include_inactive=include_inactive)
+
+    async def watch_deliveries(self, *, principal: Principal) -> AsyncIterator[Outbound | None]:
+        """None once the feed listens, then each reply of the caller's tenant whose delivery moves (agents and up)."""
+        principal.require(Role.AGENT)
+        async with self.deliveries.subscribe(principal.tenant) as subscription:
+            yield None
+            async for outbound in subscription:
+                yield outbound
+
+    async def load_deliveries(self, notices: Sequence[Notice]) -> list[tuple[str, Outbound]]:
+        """The feed's loader: the replies named by a batch of notices, as they are now."""
+        rows = await self.repository.outbound_by_ids(list(dict.fromkeys(uuid.UUID(n.row_id) for n in notices)))
+        return [(row.tenant, row) for row in rows]
 
     async def list_outbound(self, *, principal: Principal, ticket_id: str) -> list[Outbound]:
         """A ticket's replies with their delivery status, oldest first."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +50,19 @@ def outbound_pb(row: models.Outbound) -> pb.OutboundMessage:
         created_at=_ts(row.created_at),
         updated_at=_ts(row.updated_at),
         author_user_id=row.author_user_id,
+    )
+
+
+def template_pb(template: models.MessageTemplate) -> pb.MessageTemplate:
+    """A template row as a proto."""
+    return pb.MessageTemplate(
+        name=template.name,
+        language=template.language,
+        title=template.title,
+        body=template.body,
+        parameter_count=template.parameter_count,
+        active=template.active,
+        updated_at=_ts(template.updated_at) if template.updated_at else None,
     )
 
 
@@ -127,6 +141,31 @@ class SupervisorServicer(supervisor_pb2_grpc.SupervisorServiceServicer):
     ) -> Any:
         rows = await self.service.list_outbound(principal=current_principal(), ticket_id=request.ticket_id)
         return pb.ListOutboundMessagesResponse(messages=[outbound_pb(row) for row in rows])
+
+    async def WatchDeliveries(
+        self, request: pb.WatchDeliveriesRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.WatchDeliveriesResponse]:
+        async for outbound in self.service.watch_deliveries(principal=current_principal()):
+            if outbound is None:
+                yield pb.WatchDeliveriesResponse(ready=True)
+            else:
+                yield pb.WatchDeliveriesResponse(message=outbound_pb(outbound))
+
+    async def UpsertTemplate(self, request: pb.UpsertTemplateRequest, context: grpc.aio.ServicerContext) -> Any:
+        t = request.template
+        template = await self.service.upsert_template(
+            principal=current_principal(),
+            template=models.MessageTemplate(
+                name=t.name, language=t.language, title=t.title, body=t.body, parameter_count=0, active=t.active
+            ),
+        )
+        return pb.UpsertTemplateResponse(template=template_pb(template), created=template.created)
+
+    async def ListTemplates(self, request: pb.ListTemplatesRequest, context: grpc.aio.ServicerContext) -> Any:
+        templates = await self.service.list_templates(
+            principal=current_principal(), include_inactive=request.include_inactive
+        )
+        return pb.ListTemplatesResponse(templates=[template_pb(t) for t in templates])
 
     async def AssignTicket(self, request: pb.AssignTicketRequest, context: grpc.aio.ServicerContext) -> Any:
         assignee = await self.service.assign_ticket(

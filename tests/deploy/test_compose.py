@@ -12,6 +12,7 @@ import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
+from console.settings import ConsoleSettings
 from gateway.settings import GatewaySettings
 from services.ingest.settings import IngestSettings
 from services.supervisor.settings import SupervisorSettings
@@ -24,6 +25,7 @@ PROCESSES: dict[str, type[BaseSettings]] = {
     "visits": VisitsSettings,
     "supervisor": SupervisorSettings,
     "gateway": GatewaySettings,
+    "console": ConsoleSettings,
 }
 # Addresses are fixed by the compose file and deliberately not passed from .env (see its header).
 NOT_PASSED = {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"}
@@ -79,6 +81,8 @@ def test_the_apps_start_after_their_dependencies_are_healthy(services: dict[str,
         "otel-collector": "service_started",
     }
     assert "/readyz'" in " ".join(services["gateway"]["healthcheck"]["test"])
+    console = depends_on(services["console"])
+    assert {console[name] for name in ("ingest", "visits", "supervisor", "redis")} == {"service_healthy"}
     assert depends_on(services["grafana"]) == {"prometheus": "service_healthy"}
     assert depends_on(services["otel-collector"]) == {"jaeger": "service_healthy"}
 
@@ -101,6 +105,7 @@ def test_nothing_is_published_beyond_the_loopback(services: dict[str, Any]) -> N
             assert isinstance(port, str) and port.startswith("127.0.0.1:"), f"{name}: {port}"
             published[name] = port
     assert published["gateway"] == "127.0.0.1:8080:8080"
+    assert published["console"] == "127.0.0.1:8090:8090"
     assert {"jaeger", "prometheus", "grafana"} <= set(published)
 
 
@@ -141,8 +146,8 @@ def test_prometheus_scrapes_every_process_on_its_metrics_port(services: dict[str
     for name, sd in jobs.items():
         assert sd["names"] == [name] and name in services
         environment = services[name]["environment"]
-        if name == "gateway":
-            assert sd["port"] == int(environment["GATEWAY_PORT"])
+        if name in ("gateway", "console"):
+            assert sd["port"] == int(environment[f"{name.upper()}_PORT"])
         else:
             assert sd["port"] == int(environment[f"{name.upper()}_METRICS_PORT"])
             assert environment["METRICS_HOST"] == "0.0.0.0"
@@ -151,7 +156,7 @@ def test_prometheus_scrapes_every_process_on_its_metrics_port(services: dict[str
 def defined_metrics() -> set[str]:
     """Every `v360_*` series name the code registers (a Counter named without _total is exposed with it)."""
     names = set()
-    for folder in ("gateway", "libs", "services"):
+    for folder in ("gateway", "console", "libs", "services"):
         for path in (ROOT / folder).rglob("*.py"):
             if "tests" in path.parts or path.name.startswith("test_"):
                 continue

@@ -13,6 +13,7 @@ import yaml
 from kubernetes_validate.utils import latest_version
 from pydantic_settings import BaseSettings
 
+from console.settings import ConsoleSettings
 from gateway.settings import GatewaySettings
 from services.ingest.settings import IngestSettings
 from services.supervisor.settings import SupervisorSettings
@@ -23,7 +24,9 @@ from tests.deploy.kustomize import Obj
 # Oldest Kubernetes we support (native gRPC probes are GA since 1.27), and the newest the package knows.
 KUBERNETES_VERSIONS = ["1.29.0", latest_version()]
 SERVICES = {"ingest": IngestSettings, "visits": VisitsSettings, "supervisor": SupervisorSettings}
-APPS: dict[str, type[BaseSettings]] = {**SERVICES, "gateway": GatewaySettings}
+FRONTS: dict[str, type[BaseSettings]] = {"gateway": GatewaySettings, "console": ConsoleSettings}
+FRONT_PORTS = {"gateway": 8080, "console": 8090}
+APPS: dict[str, type[BaseSettings]] = {**SERVICES, **FRONTS}
 GRPC_PORTS = {"ingest": 50051, "visits": 50052, "supervisor": 50053}
 METRICS_PORTS = {"ingest": 9101, "visits": 9102, "supervisor": 9103}
 SECRET = "vertice360-secrets"
@@ -173,11 +176,8 @@ def test_one_image_with_a_command_per_deployment(rendered: dict[str, list[Obj]],
     for name in APPS:
         for container in all_containers(deployments[name]):
             assert container["image"] == IMAGES[overlay]
-    assert deployments["gateway"]["spec"]["template"]["spec"]["containers"][0]["command"] == [
-        "python",
-        "-m",
-        "gateway",
-    ]
+    for front in FRONTS:
+        assert deployments[front]["spec"]["template"]["spec"]["containers"][0]["command"] == ["python", "-m", front]
     for name in SERVICES:
         init, main = all_containers(deployments[name])
         assert main["command"] == ["python", "-m", f"services.{name}", "serve"]
@@ -218,10 +218,13 @@ def test_services_are_headless_with_grpc_probes_autoscaled_and_budgeted(
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_gateway_has_a_service_http_probes_autoscaler_and_budget(rendered: dict[str, list[Obj]], overlay: str) -> None:
+@pytest.mark.parametrize("front", FRONTS)
+def test_http_fronts_have_a_service_http_probes_autoscaler_and_budget(
+    rendered: dict[str, list[Obj]], overlay: str, front: str
+) -> None:
     objects = rendered[overlay]
-    deployment = of_kind(objects, "Deployment")["gateway"]
-    service = of_kind(objects, "Service")["gateway"]
+    deployment = of_kind(objects, "Deployment")[front]
+    service = of_kind(objects, "Service")[front]
     labels = pod_labels(deployment)
     assert service["spec"].get("type", "ClusterIP") == "ClusterIP" and "clusterIP" not in service["spec"]
     assert selects({"matchLabels": service["spec"]["selector"]}, labels)
@@ -229,9 +232,11 @@ def test_gateway_has_a_service_http_probes_autoscaler_and_budget(rendered: dict[
     assert main["livenessProbe"]["httpGet"]["path"] == "/healthz"
     # Intake's readiness: a visits, supervisor or Redis outage must not take webhooks out of service.
     assert main["readinessProbe"]["httpGet"]["path"] == "/readyz"
-    assert env_of(main)["GATEWAY_HOST"]["value"] == "0.0.0.0"
+    assert env_of(main)[f"{front.upper()}_HOST"]["value"] == "0.0.0.0"
+    assert env_of(main)[f"{front.upper()}_PORT"]["value"] == str(FRONT_PORTS[front])
+    assert {p["name"]: p["containerPort"] for p in main["ports"]} == {"http": FRONT_PORTS[front]}
     assert_autoscaled_and_budgeted(
-        "gateway", of_kind(objects, "HorizontalPodAutoscaler"), of_kind(objects, "PodDisruptionBudget"), labels
+        front, of_kind(objects, "HorizontalPodAutoscaler"), of_kind(objects, "PodDisruptionBudget"), labels
     )
 
 
@@ -280,7 +285,7 @@ def test_env_references_only_earlier_variables_and_existing_config(
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_only_the_gateway_and_the_services_reach_the_services(rendered: dict[str, list[Obj]], overlay: str) -> None:
+def test_only_the_fronts_and_the_services_reach_the_services(rendered: dict[str, list[Obj]], overlay: str) -> None:
     policies = list(of_kind(rendered[overlay], "NetworkPolicy").values())
     deployments = of_kind(rendered[overlay], "Deployment")
     namespace = NAMESPACES[overlay]
@@ -315,11 +320,12 @@ def test_only_the_gateway_and_the_services_reach_the_services(rendered: dict[str
         assert not allowed(stranger, target, port), f"stranger -> {name}"
         assert allowed(prometheus, target, METRICS_PORTS[name]), f"prometheus -> {name} metrics"
         assert not allowed(stranger, target, METRICS_PORTS[name])
-    assert allowed(prometheus, deployments["gateway"], 8080)
-    if overlay == "prod":
-        ingress_controller = ({"app": "any"}, {"kubernetes.io/metadata.name": "ingress-nginx"})
-        assert allowed(ingress_controller, deployments["gateway"], 8080)
-        assert not allowed(stranger, deployments["gateway"], 8080)
+    for front, port in FRONT_PORTS.items():
+        assert allowed(prometheus, deployments[front], port)
+        if overlay == "prod":
+            ingress_controller = ({"app": "any"}, {"kubernetes.io/metadata.name": "ingress-nginx"})
+            assert allowed(ingress_controller, deployments[front], port)
+            assert not allowed(stranger, deployments[front], port)
     # Everything not named above (the migrate Job, dev's Postgres and Redis) is covered by a policy too.
     default_deny = of_kind(rendered[overlay], "NetworkPolicy")["default-deny-ingress"]
     assert default_deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}

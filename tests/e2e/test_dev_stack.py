@@ -119,12 +119,22 @@ class RunningStack:
 
 def start_stack(env: dict[str, str], data_dir: Path, *extra: str) -> RunningStack:
     """Starts `v360 up` and waits for /readyz 200; fails with its output if it exits or times out."""
-    port = _free_port()
+    port, console_port = _free_port(), _free_port()
     log = data_dir.with_suffix(".log")
     began = time.monotonic()
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [str(V360), "up", "--port", str(port), "--data-dir", str(data_dir), *extra],
+            [
+                str(V360),
+                "up",
+                "--port",
+                str(port),
+                "--console-port",
+                str(console_port),
+                "--data-dir",
+                str(data_dir),
+                *extra,
+            ],
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -221,12 +231,13 @@ def test_stack_file_describes_the_stack(stack: RunningStack) -> None:
     assert state["status"] == "running"
     assert state["pid"] == stack.process.pid
     assert state["gateway_url"] == stack.url
+    assert state["console_url"].startswith("http://127.0.0.1:")
     assert state["embedded"] == {
         "postgres": "DATABASE_URL" not in stack.env,
         "redis": "REDIS_URL" not in stack.env,
     }
     names = {p["name"] for p in state["processes"]}
-    assert names >= {"gateway", "ingest", "visits", "supervisor"}
+    assert names >= {"gateway", "console", "ingest", "visits", "supervisor"}
     if "DATABASE_URL" not in stack.env:
         assert {"postgres", "redis"} <= names
 
@@ -243,6 +254,18 @@ def test_service_is_serving_and_reflects(stack: RunningStack, service: str) -> N
             answers = reflection.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
             listed = {s.name for answer in answers for s in answer.list_services_response.service}
             assert FULL_NAMES[service] in listed
+
+
+def test_console_is_ready_and_the_banner_says_how_to_log_in(stack: RunningStack) -> None:
+    console = stack.state()["console_url"]
+    with httpx.Client(base_url=console, timeout=5.0) as client:
+        assert client.get("/readyz").status_code == 200
+        login = client.get("/login")
+        assert login.status_code == 200 and "Ingresar" in login.text
+        assert client.get("/inbox").headers["location"] == "/login"
+    banner = stack.output()
+    assert f"console  {console}" in banner
+    assert "agente@vertice360.dev" in banner and "v360 demo" in banner
 
 
 def test_demo_tenant_is_seeded(stack: RunningStack) -> None:

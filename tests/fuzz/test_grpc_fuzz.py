@@ -447,15 +447,31 @@ class Outcome:
     field: str = ""
 
 
+def serialize(request: Message | bytes) -> bytes:
+    """Messages are serialized here, raw wire bytes go as they are."""
+    return request if isinstance(request, bytes) else request.SerializeToString()
+
+
 def _rpc(world: World, method: MethodDescriptor) -> Callable[..., Awaitable[Message]]:
     service = method.containing_service.full_name
     chan = world.stack.channels[world.served[service]]
-    return chan.unary_unary(
-        f"/{service}/{method.name}",
-        # Messages are serialized here, raw wire bytes go as they are.
-        request_serializer=lambda request: request if isinstance(request, bytes) else request.SerializeToString(),
-        response_deserializer=message_factory.GetMessageClass(method.output_type).FromString,
-    )
+    path = f"/{service}/{method.name}"
+    deserialize = message_factory.GetMessageClass(method.output_type).FromString
+    if not method.server_streaming:
+        return chan.unary_unary(path, request_serializer=serialize, response_deserializer=deserialize)
+    stream = chan.unary_stream(path, request_serializer=serialize, response_deserializer=deserialize)
+
+    async def first(request: Message | bytes, **options: Any) -> Message:
+        # A live feed answers `ready` first and then waits for changes: that first answer is the call's outcome.
+        call = stream(request, **options)
+        try:
+            async for response in call:
+                return response
+            raise AssertionError(f"{method.full_name} ended without its first message")
+        finally:
+            call.cancel()
+
+    return first
 
 
 # Methods that change what the plausible values point at; their effect is undone after each success.

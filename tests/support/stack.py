@@ -95,7 +95,7 @@ class Stack:
         """Creates a tenant with a unique slug (and any channel settings); returns the slug."""
         slug = settings.pop("slug", None) or f"t-{secrets.token_hex(5)}"
         await self.ingest.UpsertTenant(
-            ingest_pb.UpsertTenantRequest(tenant=ingest_pb.Tenant(slug=slug, name=slug, **settings)),
+            ingest_pb.UpsertTenantRequest(tenant=ingest_pb.Tenant(slug=slug, **{"name": slug, **settings})),
             metadata=self.system_md(),
             timeout=10,
         )

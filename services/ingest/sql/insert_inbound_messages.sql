@@ -35,9 +35,18 @@ WITH input AS (
     JOIN input USING (tenant, provider, provider_message_id)
 ), activity AS (
     SELECT DISTINCT ON (ticket_id)
-        ticket_id, sent_at AS latest_at, snippet AS latest_snippet, count(*) OVER (PARTITION BY ticket_id) AS received
+        ticket_id, sent_at AS latest_at, snippet AS latest_snippet, count(*) OVER (PARTITION BY ticket_id) AS received,
+        min(sent_at) OVER (PARTITION BY ticket_id) AS earliest_at
     FROM new
     ORDER BY ticket_id, sent_at DESC, position DESC
+), lost AS (
+    -- Read before the update below (one snapshot): a lead who writes after `Perdido` reopens the ticket.
+    SELECT t.id, t.tenant FROM ingest.tickets t JOIN activity ON t.id = activity.ticket_id WHERE t.stage = 'Perdido'
+), reopened AS (
+    INSERT INTO ingest.events (tenant, ticket_id, correlation_id, type, payload)
+    SELECT tenant, id, id, 'ticket.reopened',
+        jsonb_build_object('from_stage', 'Perdido', 'stage', 'En conversación', 'actor', 'lead')
+    FROM lost
 ), ticket AS (
     UPDATE ingest.tickets t SET
         last_message_snippet = CASE
@@ -45,6 +54,8 @@ WITH input AS (
         last_message_at = greatest(t.last_message_at, activity.latest_at),
         last_inbound_at = greatest(t.last_inbound_at, activity.latest_at),
         unread_count = t.unread_count + activity.received,
+        waiting_since = coalesce(t.waiting_since, activity.earliest_at),
+        stage = CASE WHEN t.stage = 'Perdido' THEN 'En conversación' ELSE t.stage END,
         updated_at = now()
     FROM activity
     WHERE t.id = activity.ticket_id

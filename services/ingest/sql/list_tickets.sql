@@ -3,7 +3,8 @@ SELECT t.id, t.lead_id, l.name AS lead_name, l.phone_e164, coalesce(p.code, '') 
     coalesce(p.name, '') AS project_name, t.stage::text AS stage, t.last_message_snippet, t.last_message_at,
     t.visit_scheduled_at, t.assignee_user_id, t.unread_count, t.last_inbound_at, t.conversation_id, t.created_at,
     coalesce(l.wa_id, l.user_id, ltrim(l.phone_e164, '+'), '') AS reply_address, coalesce(l.user_id, '') AS lead_user_id,
-    l.username AS lead_username, coalesce(a.code, '') AS asset_code, coalesce(a.name, '') AS asset_name, l.referral
+    l.username AS lead_username, coalesce(a.code, '') AS asset_code, coalesce(a.name, '') AS asset_name, l.referral,
+    t.waiting_since
 FROM ingest.tickets t
 JOIN ingest.leads l ON l.id = t.lead_id
 LEFT JOIN ingest.projects p ON p.id = t.project_id
@@ -17,5 +18,8 @@ WHERE t.tenant = %(tenant)s
       %(query)s::text IS NULL OR l.name ILIKE %(query_like)s OR l.phone_e164 LIKE %(query_like)s
       OR l.wa_id LIKE %(query_like)s OR l.username ILIKE %(query_like)s
   )
+  AND (NOT %(unread_only)s OR t.waiting_since IS NOT NULL)
+  AND (%(window_open)s::boolean IS NULL
+       OR coalesce(t.last_inbound_at > now() - interval '24 hours', false) = %(window_open)s)
 ORDER BY t.last_message_at DESC, t.id DESC
 LIMIT %(limit)s

@@ -54,6 +54,24 @@ class Actor(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTOR_AGENT: _ClassVar[Actor]
     ACTOR_SUPERVISOR: _ClassVar[Actor]
     ACTOR_SYSTEM: _ClassVar[Actor]
+
+class WindowFilter(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WINDOW_FILTER_UNSPECIFIED: _ClassVar[WindowFilter]
+    WINDOW_FILTER_OPEN: _ClassVar[WindowFilter]
+    WINDOW_FILTER_CLOSED: _ClassVar[WindowFilter]
+
+class TicketOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TICKET_ORDER_UNSPECIFIED: _ClassVar[TicketOrder]
+    TICKET_ORDER_WAITING: _ClassVar[TicketOrder]
+
+class TicketOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TICKET_OUTCOME_UNSPECIFIED: _ClassVar[TicketOutcome]
+    TICKET_OUTCOME_VISIT_DONE: _ClassVar[TicketOutcome]
+    TICKET_OUTCOME_WON: _ClassVar[TicketOutcome]
+    TICKET_OUTCOME_LOST: _ClassVar[TicketOutcome]
 PROVIDER_UNSPECIFIED: Provider
 PROVIDER_META: Provider
 PROVIDER_GUPSHUP: Provider
@@ -86,6 +104,15 @@ ACTOR_LEAD: Actor
 ACTOR_AGENT: Actor
 ACTOR_SUPERVISOR: Actor
 ACTOR_SYSTEM: Actor
+WINDOW_FILTER_UNSPECIFIED: WindowFilter
+WINDOW_FILTER_OPEN: WindowFilter
+WINDOW_FILTER_CLOSED: WindowFilter
+TICKET_ORDER_UNSPECIFIED: TicketOrder
+TICKET_ORDER_WAITING: TicketOrder
+TICKET_OUTCOME_UNSPECIFIED: TicketOutcome
+TICKET_OUTCOME_VISIT_DONE: TicketOutcome
+TICKET_OUTCOME_WON: TicketOutcome
+TICKET_OUTCOME_LOST: TicketOutcome
 
 class Tenant(_message.Message):
     __slots__ = ("slug", "name", "region", "timezone", "meta_phone_number_id", "gupshup_app", "meta_app_secret", "meta_verify_token", "gupshup_token")
@@ -416,7 +443,7 @@ class LeadSource(_message.Message):
     def __init__(self, asset_code: _Optional[str] = ..., asset_name: _Optional[str] = ..., referral: _Optional[_Union[Referral, _Mapping]] = ...) -> None: ...
 
 class Ticket(_message.Message):
-    __slots__ = ("id", "lead_id", "lead_name", "phone_e164", "project_code", "project_name", "stage", "last_message_snippet", "last_message_at", "visit_scheduled_at", "assignee_user_id", "unread_count", "last_inbound_at", "conversation_id", "created_at", "reply_address", "lead_user_id", "lead_username", "source")
+    __slots__ = ("id", "lead_id", "lead_name", "phone_e164", "project_code", "project_name", "stage", "last_message_snippet", "last_message_at", "visit_scheduled_at", "assignee_user_id", "unread_count", "last_inbound_at", "conversation_id", "created_at", "reply_address", "lead_user_id", "lead_username", "source", "waiting_since")
     ID_FIELD_NUMBER: _ClassVar[int]
     LEAD_ID_FIELD_NUMBER: _ClassVar[int]
     LEAD_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -436,6 +463,7 @@ class Ticket(_message.Message):
     LEAD_USER_ID_FIELD_NUMBER: _ClassVar[int]
     LEAD_USERNAME_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    WAITING_SINCE_FIELD_NUMBER: _ClassVar[int]
     id: str
     lead_id: str
     lead_name: str
@@ -455,7 +483,8 @@ class Ticket(_message.Message):
     lead_user_id: str
     lead_username: str
     source: LeadSource
-    def __init__(self, id: _Optional[str] = ..., lead_id: _Optional[str] = ..., lead_name: _Optional[str] = ..., phone_e164: _Optional[str] = ..., project_code: _Optional[str] = ..., project_name: _Optional[str] = ..., stage: _Optional[str] = ..., last_message_snippet: _Optional[str] = ..., last_message_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visit_scheduled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_user_id: _Optional[str] = ..., unread_count: _Optional[int] = ..., last_inbound_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conversation_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reply_address: _Optional[str] = ..., lead_user_id: _Optional[str] = ..., lead_username: _Optional[str] = ..., source: _Optional[_Union[LeadSource, _Mapping]] = ...) -> None: ...
+    waiting_since: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., lead_id: _Optional[str] = ..., lead_name: _Optional[str] = ..., phone_e164: _Optional[str] = ..., project_code: _Optional[str] = ..., project_name: _Optional[str] = ..., stage: _Optional[str] = ..., last_message_snippet: _Optional[str] = ..., last_message_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visit_scheduled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_user_id: _Optional[str] = ..., unread_count: _Optional[int] = ..., last_inbound_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., conversation_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reply_address: _Optional[str] = ..., lead_user_id: _Optional[str] = ..., lead_username: _Optional[str] = ..., source: _Optional[_Union[LeadSource, _Mapping]] = ..., waiting_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Message(_message.Message):
     __slots__ = ("id", "direction", "actor", "provider", "provider_message_id", "type", "text", "media", "payload", "sent_at", "created_at", "author_user_id")
@@ -500,20 +529,26 @@ class Event(_message.Message):
     def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., correlation_id: _Optional[str] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListTicketsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "stage", "project_code", "assignee_user_id", "query")
+    __slots__ = ("page_size", "page_token", "stage", "project_code", "assignee_user_id", "query", "unread_only", "window", "order")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     PROJECT_CODE_FIELD_NUMBER: _ClassVar[int]
     ASSIGNEE_USER_ID_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
+    UNREAD_ONLY_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     stage: str
     project_code: str
     assignee_user_id: str
     query: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., stage: _Optional[str] = ..., project_code: _Optional[str] = ..., assignee_user_id: _Optional[str] = ..., query: _Optional[str] = ...) -> None: ...
+    unread_only: bool
+    window: WindowFilter
+    order: TicketOrder
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., stage: _Optional[str] = ..., project_code: _Optional[str] = ..., assignee_user_id: _Optional[str] = ..., query: _Optional[str] = ..., unread_only: _Optional[bool] = ..., window: _Optional[_Union[WindowFilter, str]] = ..., order: _Optional[_Union[TicketOrder, str]] = ...) -> None: ...
 
 class ListTicketsResponse(_message.Message):
     __slots__ = ("tickets", "next_page_token")
@@ -600,3 +635,111 @@ class AppendOutboundMessageResponse(_message.Message):
     provider: Provider
     reply_address: str
     def __init__(self, message: _Optional[_Union[Message, _Mapping]] = ..., ticket: _Optional[_Union[Ticket, _Mapping]] = ..., duplicate: _Optional[bool] = ..., phone_e164: _Optional[str] = ..., provider: _Optional[_Union[Provider, str]] = ..., reply_address: _Optional[str] = ...) -> None: ...
+
+class CountTicketsRequest(_message.Message):
+    __slots__ = ("project_code", "assignee_user_id")
+    PROJECT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    project_code: str
+    assignee_user_id: str
+    def __init__(self, project_code: _Optional[str] = ..., assignee_user_id: _Optional[str] = ...) -> None: ...
+
+class StageCount(_message.Message):
+    __slots__ = ("stage", "count")
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    stage: str
+    count: int
+    def __init__(self, stage: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class CountTicketsResponse(_message.Message):
+    __slots__ = ("stages", "waiting")
+    STAGES_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FIELD_NUMBER: _ClassVar[int]
+    stages: _containers.RepeatedCompositeFieldContainer[StageCount]
+    waiting: int
+    def __init__(self, stages: _Optional[_Iterable[_Union[StageCount, _Mapping]]] = ..., waiting: _Optional[int] = ...) -> None: ...
+
+class WatchChangesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WatchChangesResponse(_message.Message):
+    __slots__ = ("ready", "ticket", "event", "message")
+    READY_FIELD_NUMBER: _ClassVar[int]
+    TICKET_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ready: bool
+    ticket: Ticket
+    event: Event
+    message: Message
+    def __init__(self, ready: _Optional[bool] = ..., ticket: _Optional[_Union[Ticket, _Mapping]] = ..., event: _Optional[_Union[Event, _Mapping]] = ..., message: _Optional[_Union[Message, _Mapping]] = ...) -> None: ...
+
+class SetTicketOutcomeRequest(_message.Message):
+    __slots__ = ("ticket_id", "outcome", "lost_reason", "idempotency_key")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    LOST_REASON_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    outcome: TicketOutcome
+    lost_reason: str
+    idempotency_key: str
+    def __init__(self, ticket_id: _Optional[str] = ..., outcome: _Optional[_Union[TicketOutcome, str]] = ..., lost_reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class SetTicketOutcomeResponse(_message.Message):
+    __slots__ = ("ticket", "applied")
+    TICKET_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    ticket: Ticket
+    applied: bool
+    def __init__(self, ticket: _Optional[_Union[Ticket, _Mapping]] = ..., applied: _Optional[bool] = ...) -> None: ...
+
+class AddNoteRequest(_message.Message):
+    __slots__ = ("ticket_id", "text", "idempotency_key")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    text: str
+    idempotency_key: str
+    def __init__(self, ticket_id: _Optional[str] = ..., text: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class AddNoteResponse(_message.Message):
+    __slots__ = ("note", "duplicate")
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    note: Event
+    duplicate: bool
+    def __init__(self, note: _Optional[_Union[Event, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
+
+class LostReason(_message.Message):
+    __slots__ = ("code", "label")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    label: str
+    def __init__(self, code: _Optional[str] = ..., label: _Optional[str] = ...) -> None: ...
+
+class ListLostReasonsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListLostReasonsResponse(_message.Message):
+    __slots__ = ("reasons",)
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    reasons: _containers.RepeatedCompositeFieldContainer[LostReason]
+    def __init__(self, reasons: _Optional[_Iterable[_Union[LostReason, _Mapping]]] = ...) -> None: ...
+
+class SetLostReasonsRequest(_message.Message):
+    __slots__ = ("reasons",)
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    reasons: _containers.RepeatedCompositeFieldContainer[LostReason]
+    def __init__(self, reasons: _Optional[_Iterable[_Union[LostReason, _Mapping]]] = ...) -> None: ...
+
+class SetLostReasonsResponse(_message.Message):
+    __slots__ = ("reasons",)
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    reasons: _containers.RepeatedCompositeFieldContainer[LostReason]
+    def __init__(self, reasons: _Optional[_Iterable[_Union[LostReason, _Mapping]]] = ...) -> None: ...

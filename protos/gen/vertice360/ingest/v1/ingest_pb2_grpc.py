@@ -109,6 +109,36 @@ class IngestServiceStub:
                 request_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AppendOutboundMessageRequest.SerializeToString,
                 response_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AppendOutboundMessageResponse.FromString,
                 _registered_method=True)
+        self.CountTickets = channel.unary_unary(
+                '/vertice360.ingest.v1.IngestService/CountTickets',
+                request_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.CountTicketsRequest.SerializeToString,
+                response_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.CountTicketsResponse.FromString,
+                _registered_method=True)
+        self.WatchChanges = channel.unary_stream(
+                '/vertice360.ingest.v1.IngestService/WatchChanges',
+                request_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.WatchChangesRequest.SerializeToString,
+                response_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.WatchChangesResponse.FromString,
+                _registered_method=True)
+        self.SetTicketOutcome = channel.unary_unary(
+                '/vertice360.ingest.v1.IngestService/SetTicketOutcome',
+                request_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetTicketOutcomeRequest.SerializeToString,
+                response_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetTicketOutcomeResponse.FromString,
+                _registered_method=True)
+        self.AddNote = channel.unary_unary(
+                '/vertice360.ingest.v1.IngestService/AddNote',
+                request_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AddNoteRequest.SerializeToString,
+                response_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AddNoteResponse.FromString,
+                _registered_method=True)
+        self.ListLostReasons = channel.unary_unary(
+                '/vertice360.ingest.v1.IngestService/ListLostReasons',
+                request_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.ListLostReasonsRequest.SerializeToString,
+                response_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.ListLostReasonsResponse.FromString,
+                _registered_method=True)
+        self.SetLostReasons = channel.unary_unary(
+                '/vertice360.ingest.v1.IngestService/SetLostReasons',
+                request_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetLostReasonsRequest.SerializeToString,
+                response_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetLostReasonsResponse.FromString,
+                _registered_method=True)
 
 
 class IngestServiceServicer:
@@ -222,6 +252,53 @@ class IngestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountTickets(self, request, context):
+        """How many of the caller's tickets sit in each stage (the console's funnel), with the project and
+        assignee filters of ListTickets.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchChanges(self, request, context):
+        """The caller's tenant's ticket changes as they commit, for live screens: first one message with
+        `ready` set once the stream listens, then one message per event written. A stream that ends may have
+        missed changes: a reader reconnects and reloads what it shows.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetTicketOutcome(self, request, context):
+        """Closes a step of the ticket's life: the visit took place (from `Visita confirmada`), won, or lost with
+        a reason from the tenant's list; one event with its author. Once per idempotency key. Agents and up.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddNote(self, request, context):
+        """An internal note in the ticket's timeline (never sent to the lead): a `note.added` event with its
+        author, once per idempotency key. Agents and up.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLostReasons(self, request, context):
+        """The reasons a ticket can be lost for, in the tenant's order (a default list until an admin sets one).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetLostReasons(self, request, context):
+        """Replaces the tenant's list of lost reasons (admins). Codes stay valid for tickets lost before.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IngestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -299,6 +376,36 @@ def add_IngestServiceServicer_to_server(servicer, server):
                     servicer.AppendOutboundMessage,
                     request_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AppendOutboundMessageRequest.FromString,
                     response_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AppendOutboundMessageResponse.SerializeToString,
+            ),
+            'CountTickets': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountTickets,
+                    request_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.CountTicketsRequest.FromString,
+                    response_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.CountTicketsResponse.SerializeToString,
+            ),
+            'WatchChanges': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchChanges,
+                    request_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.WatchChangesRequest.FromString,
+                    response_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.WatchChangesResponse.SerializeToString,
+            ),
+            'SetTicketOutcome': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetTicketOutcome,
+                    request_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetTicketOutcomeRequest.FromString,
+                    response_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetTicketOutcomeResponse.SerializeToString,
+            ),
+            'AddNote': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddNote,
+                    request_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AddNoteRequest.FromString,
+                    response_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AddNoteResponse.SerializeToString,
+            ),
+            'ListLostReasons': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLostReasons,
+                    request_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.ListLostReasonsRequest.FromString,
+                    response_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.ListLostReasonsResponse.SerializeToString,
+            ),
+            'SetLostReasons': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetLostReasons,
+                    request_deserializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetLostReasonsRequest.FromString,
+                    response_serializer=vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetLostReasonsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -706,6 +813,168 @@ class IngestService:
             '/vertice360.ingest.v1.IngestService/AppendOutboundMessage',
             vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AppendOutboundMessageRequest.SerializeToString,
             vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AppendOutboundMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountTickets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.ingest.v1.IngestService/CountTickets',
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.CountTicketsRequest.SerializeToString,
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.CountTicketsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/vertice360.ingest.v1.IngestService/WatchChanges',
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.WatchChangesRequest.SerializeToString,
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.WatchChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetTicketOutcome(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.ingest.v1.IngestService/SetTicketOutcome',
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetTicketOutcomeRequest.SerializeToString,
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetTicketOutcomeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddNote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.ingest.v1.IngestService/AddNote',
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AddNoteRequest.SerializeToString,
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.AddNoteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLostReasons(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.ingest.v1.IngestService/ListLostReasons',
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.ListLostReasonsRequest.SerializeToString,
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.ListLostReasonsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetLostReasons(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.ingest.v1.IngestService/SetLostReasons',
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetLostReasonsRequest.SerializeToString,
+            vertice360_dot_ingest_dot_v1_dot_ingest__pb2.SetLostReasonsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -268,3 +268,59 @@ class DeliverReply(_message.Message):
     OUTBOUND_ID_FIELD_NUMBER: _ClassVar[int]
     outbound_id: str
     def __init__(self, outbound_id: _Optional[str] = ...) -> None: ...
+
+class WatchDeliveriesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WatchDeliveriesResponse(_message.Message):
+    __slots__ = ("ready", "message")
+    READY_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ready: bool
+    message: OutboundMessage
+    def __init__(self, ready: _Optional[bool] = ..., message: _Optional[_Union[OutboundMessage, _Mapping]] = ...) -> None: ...
+
+class MessageTemplate(_message.Message):
+    __slots__ = ("name", "language", "title", "body", "parameter_count", "active", "updated_at")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    PARAMETER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    language: str
+    title: str
+    body: str
+    parameter_count: int
+    active: bool
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., language: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., parameter_count: _Optional[int] = ..., active: _Optional[bool] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class UpsertTemplateRequest(_message.Message):
+    __slots__ = ("template",)
+    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    template: MessageTemplate
+    def __init__(self, template: _Optional[_Union[MessageTemplate, _Mapping]] = ...) -> None: ...
+
+class UpsertTemplateResponse(_message.Message):
+    __slots__ = ("template", "created")
+    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    template: MessageTemplate
+    created: bool
+    def __init__(self, template: _Optional[_Union[MessageTemplate, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class ListTemplatesRequest(_message.Message):
+    __slots__ = ("include_inactive",)
+    INCLUDE_INACTIVE_FIELD_NUMBER: _ClassVar[int]
+    include_inactive: bool
+    def __init__(self, include_inactive: _Optional[bool] = ...) -> None: ...
+
+class ListTemplatesResponse(_message.Message):
+    __slots__ = ("templates",)
+    TEMPLATES_FIELD_NUMBER: _ClassVar[int]
+    templates: _containers.RepeatedCompositeFieldContainer[MessageTemplate]
+    def __init__(self, templates: _Optional[_Iterable[_Union[MessageTemplate, _Mapping]]] = ...) -> None: ...

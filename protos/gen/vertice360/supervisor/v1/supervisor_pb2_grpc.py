@@ -79,6 +79,21 @@ class SupervisorServiceStub:
                 request_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountRequest.SerializeToString,
                 response_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountResponse.FromString,
                 _registered_method=True)
+        self.WatchDeliveries = channel.unary_stream(
+                '/vertice360.supervisor.v1.SupervisorService/WatchDeliveries',
+                request_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.WatchDeliveriesRequest.SerializeToString,
+                response_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.WatchDeliveriesResponse.FromString,
+                _registered_method=True)
+        self.UpsertTemplate = channel.unary_unary(
+                '/vertice360.supervisor.v1.SupervisorService/UpsertTemplate',
+                request_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertTemplateRequest.SerializeToString,
+                response_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertTemplateResponse.FromString,
+                _registered_method=True)
+        self.ListTemplates = channel.unary_unary(
+                '/vertice360.supervisor.v1.SupervisorService/ListTemplates',
+                request_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListTemplatesRequest.SerializeToString,
+                response_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListTemplatesResponse.FromString,
+                _registered_method=True)
 
 
 class SupervisorServiceServicer:
@@ -147,6 +162,29 @@ class SupervisorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchDeliveries(self, request, context):
+        """The caller's tenant's replies whose delivery status changes, as they commit (live screens): first one
+        message with `ready` set, then one per change. A stream that ends may have missed changes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpsertTemplate(self, request, context):
+        """Creates or updates one of the tenant's approved WhatsApp templates by (name, language) (admins).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTemplates(self, request, context):
+        """The tenant's templates (active ones unless asked), for the reply box outside the 24 h window and for
+        reminders.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SupervisorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -194,6 +232,21 @@ def add_SupervisorServiceServicer_to_server(servicer, server):
                     servicer.UpsertProviderAccount,
                     request_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountRequest.FromString,
                     response_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountResponse.SerializeToString,
+            ),
+            'WatchDeliveries': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchDeliveries,
+                    request_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.WatchDeliveriesRequest.FromString,
+                    response_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.WatchDeliveriesResponse.SerializeToString,
+            ),
+            'UpsertTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpsertTemplate,
+                    request_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertTemplateRequest.FromString,
+                    response_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertTemplateResponse.SerializeToString,
+            ),
+            'ListTemplates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTemplates,
+                    request_deserializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListTemplatesRequest.FromString,
+                    response_serializer=vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListTemplatesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -439,6 +492,87 @@ class SupervisorService:
             '/vertice360.supervisor.v1.SupervisorService/UpsertProviderAccount',
             vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountRequest.SerializeToString,
             vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertProviderAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/vertice360.supervisor.v1.SupervisorService/WatchDeliveries',
+            vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.WatchDeliveriesRequest.SerializeToString,
+            vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.WatchDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpsertTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.supervisor.v1.SupervisorService/UpsertTemplate',
+            vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertTemplateRequest.SerializeToString,
+            vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.UpsertTemplateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTemplates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.supervisor.v1.SupervisorService/ListTemplates',
+            vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListTemplatesRequest.SerializeToString,
+            vertice360_dot_supervisor_dot_v1_dot_supervisor__pb2.ListTemplatesResponse.FromString,
             options,
             channel_credentials,
             insecure,

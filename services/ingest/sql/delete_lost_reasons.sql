@@ -1,0 +1,1 @@
+DELETE FROM ingest.lost_reasons WHERE tenant = %(tenant)s

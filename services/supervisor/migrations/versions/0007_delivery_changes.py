@@ -1,0 +1,22 @@
+"""supervisor: a notification per delivery status change, behind WatchDeliveries.
+
+Revision ID: 0007
+Revises: 0006
+"""
+
+from alembic import op
+
+from libs.common.migrations import sql_file
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(sql_file(__file__, "0007_delivery_changes.sql"))
+
+
+def downgrade() -> None:
+    raise NotImplementedError("forward-only migrations")
