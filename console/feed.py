@@ -14,7 +14,7 @@ import contextlib
 import logging
 import secrets
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,12 @@ from vertice360.supervisor.v1 import supervisor_pb2
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
-FUNNEL_FRESH_SECONDS = 1.0
+# Changes within this long share one read of the stage counts.
+FUNNEL_DELAY_SECONDS = 0.3
+# Events after which the funnel's counts may differ (a first message makes a new ticket).
+COUNTING_EVENTS = frozenset(
+    {"message.received", "stage.changed", "ticket.reopened", "ticket.visit_done", "ticket.won", "ticket.lost"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +48,10 @@ class FeedItem:
 
 @dataclass(slots=True)
 class Funnel:
-    """Stage counts as read once for every page of a tenant, and their HTML by filter set."""
+    """Stage counts read once for every page of a tenant with the same (project, assignee), and their HTML."""
 
-    counts: Any
+    key: tuple[str, str]
+    counts: ingest_pb2.CountTicketsResponse
     rendered: dict[Any, str] = field(default_factory=dict)
 
 
@@ -61,10 +67,10 @@ class UpstreamEnded(Exception):
 class Listener:
     """One open page."""
 
-    queue: asyncio.Queue[FeedItem | Resync] = field(default_factory=lambda: asyncio.Queue(maxsize=5000))
+    queue: asyncio.Queue[FeedItem | Resync | Funnel] = field(default_factory=lambda: asyncio.Queue(maxsize=5000))
     funnel_key: tuple[str, str] = ("", "")
 
-    def offer(self, item: FeedItem | Resync) -> None:
+    def offer(self, item: FeedItem | Resync | Funnel) -> None:
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
@@ -88,7 +94,8 @@ class TenantFeed:
         self.holders = 0
         self.task: asyncio.Task[None] | None = None
         self.release_handle: asyncio.TimerHandle | None = None
-        self._funnels: dict[tuple[str, str], tuple[float, asyncio.Future[Funnel]]] = {}
+        self._funnel_task: asyncio.Task[None] | None = None
+        self._funnel_again = False
 
     @property
     def position(self) -> str:
@@ -110,29 +117,41 @@ class TenantFeed:
             return None
         return [item for item in self.buffer if item.seq > seq]
 
-    async def funnel(self, key: tuple[str, str], load: Callable[[], Awaitable[Any]]) -> Funnel:
-        """The stage counts for (project, assignee), loaded at most once a second however many pages ask."""
-        now = asyncio.get_running_loop().time()
-        cached = self._funnels.get(key)
-        if cached is not None and now - cached[0] < FUNNEL_FRESH_SECONDS:
-            return await cached[1]
+    def schedule_funnel(self) -> None:
+        """Reads the stage counts again shortly (once for however many changes come meanwhile) and pushes them."""
+        if self._funnel_task is None or self._funnel_task.done():
+            self._funnel_task = asyncio.create_task(self._refresh_funnels())
+        else:
+            self._funnel_again = True
 
-        async def loaded() -> Funnel:
-            return Funnel(counts=await load())
-
-        pending: asyncio.Future[Funnel] = asyncio.ensure_future(loaded())
-        self._funnels[key] = (now, pending)
-        try:
-            return await asyncio.shield(pending)
-        except Exception:
-            self._funnels.pop(key, None)
-            raise
+    async def _refresh_funnels(self) -> None:
+        while True:
+            self._funnel_again = False
+            await asyncio.sleep(FUNNEL_DELAY_SECONDS)
+            for key in {listener.funnel_key for listener in self.listeners}:
+                project, assignee = key
+                try:
+                    counts = await self.backends.ingest.CountTickets(
+                        ingest_pb2.CountTicketsRequest(project_code=project, assignee_user_id=assignee),
+                        **self.backends.as_service(self.tenant),
+                    )
+                except grpc.aio.AioRpcError as exc:
+                    log.warning("live feed of %s: funnel not read (%s)", self.tenant, exc.code().name)
+                    continue
+                update = Funnel(key=key, counts=counts)
+                for listener in list(self.listeners):
+                    if listener.funnel_key == key:
+                        listener.offer(update)
+            if not self._funnel_again:
+                return
 
     def _publish(self, *, change: Any = None, delivery: Any = None) -> None:
         LIVE_EVENTS.labels("ingest" if change is not None else "supervisor").inc()
         self.seq += 1
         item = FeedItem(seq=self.seq, change=change, delivery=delivery)
         self.buffer.append(item)
+        if change is not None and (change.event.type in COUNTING_EVENTS or change.event.type.startswith("visit.")):
+            self.schedule_funnel()
         for listener in list(self.listeners):
             listener.offer(item)
 

@@ -45,12 +45,6 @@ class PageView:
         return (self.filters.project, self.filters.assignee)
 
 
-def counts_may_change(item: FeedItem) -> bool:
-    """Whether the funnel should be read again after this change."""
-    change = item.change
-    return change is not None and (change.event.type in COUNTING_EVENTS or change.event.type.startswith("visit."))
-
-
 def render(item: FeedItem, view: PageView, viewer: Viewer, env: Environment) -> str:
     """The fragments of `item` for `view` (empty when it shows nothing of it), cached on the item."""
     parts = [_cached(item, ("list", view.filters), lambda: _list_part(item, view.filters, viewer, env))]

@@ -16,7 +16,7 @@ from gateway.backends import Backends
 from gateway.errors import install_error_handlers
 from gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
 from gateway.ratelimit import RateLimitMiddleware
-from gateway.routes import DEMO_PREFIX, auth, dashboard, health, ingest, supervisor, visits, webhooks
+from gateway.routes import DEMO_PREFIX, auth, dashboard, health, ingest, lifecycle, supervisor, visits, webhooks
 from gateway.settings import GatewaySettings
 from gateway.webhooks.tenants import TenantDirectory
 from libs.common.db import libpq_url
@@ -132,7 +132,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.add_middleware(MetricsMiddleware)
     # Routes are matched in order, router by router: the webhooks carry most requests, so they come first.
-    for module in (webhooks, health, auth, dashboard, ingest, visits, supervisor):
+    for module in (webhooks, health, auth, dashboard, ingest, visits, supervisor, lifecycle):
         app.include_router(module.router)
     # Outermost: one server span per request, named by route template; probes and scrapes are not traced.
     instrument_app(app, excluded_urls="/healthz,/readyz,/readyz/dashboard,/metrics", server_request_hook=_hide_raw_url)

@@ -13,17 +13,28 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
+from jinja2 import Environment
 
 from console.deps import UserDep
-from console.feed import FeedItem, Listener, Resync
-from console.live import RESYNC, SIGN_OUT, PageView, counts_may_change, render
-from console.routes.inbox import FiltersDep, count_tickets, funnel_view
+from console.feed import FeedItem, Funnel, Listener, Resync
+from console.live import RESYNC, SIGN_OUT, PageView, render
+from console.routes.inbox import FiltersDep, InboxFilters, funnel_view
 from console.sessions import SESSION_COOKIE
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 PING_SECONDS = 15.0
 RETRY_MS = 2000
+
+
+def funnel_html(funnel: Funnel, filters: InboxFilters, env: Environment) -> str:
+    """The funnel strip for these filters, rendered once however many pages show it."""
+    html = funnel.rendered.get(filters)
+    if html is None:
+        html = funnel.rendered[filters] = env.get_template("_funnel.html").render(
+            funnel=funnel_view(funnel.counts, filters), live=True
+        )
+    return html
 
 
 def sse(html: str, *, event_id: str = "") -> str:
@@ -66,7 +77,7 @@ async def feed(
                 replay = []
             loop = asyncio.get_running_loop()
             checked = loop.time()
-            backlog: list[FeedItem | Resync] = list(replay)
+            backlog: list[FeedItem | Resync | Funnel] = list(replay)
             fresh = len(backlog)
             while True:
                 if not backlog:
@@ -85,29 +96,20 @@ async def feed(
                     continue
                 viewer = await user.viewer()
                 chunk: list[str] = []
-                funnel = False
                 for index, item in enumerate(backlog):
                     if isinstance(item, Resync):
                         sent = 0
                         chunk.append(sse(RESYNC, event_id=tenant_feed.position))
-                        continue
-                    if index >= fresh and item.seq <= sent:
-                        continue
-                    sent = max(sent, item.seq)
-                    funnel = funnel or counts_may_change(item)
-                    chunk.append(sse(render(item, view, viewer, env), event_id=f"{tenant_feed.epoch}.{item.seq}"))
+                    elif isinstance(item, Funnel):
+                        chunk.append(sse(funnel_html(item, filters, env)))
+                    elif index < fresh or item.seq > sent:
+                        sent = max(sent, item.seq)
+                        chunk.append(sse(render(item, view, viewer, env), event_id=f"{tenant_feed.epoch}.{item.seq}"))
+                if fresh:
+                    # The counts may have moved while this page was away.
+                    tenant_feed.schedule_funnel()
                 backlog.clear()
                 fresh = 0
-                if funnel:
-                    counts = await tenant_feed.funnel(view.funnel_key, lambda: count_tickets(user, filters))
-                    html = counts.rendered.get(filters)
-                    if html is None:
-                        # Rendered once per filter set however many pages show the same funnel.
-                        html = env.get_template("_funnel.html").render(
-                            funnel=funnel_view(counts.counts, filters), live=True
-                        )
-                        counts.rendered[filters] = html
-                    chunk.append(sse(html))
                 yield "".join(chunk)
 
     return StreamingResponse(
