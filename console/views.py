@@ -164,6 +164,7 @@ class TicketView:
     waiting_rel: str
     window_open: bool
     window_closes_rel: str
+    source: str = ""
 
 
 def ticket_view(ticket: ingest_pb2.Ticket, viewer: Viewer) -> TicketView:
@@ -198,6 +199,7 @@ def ticket_view(ticket: ingest_pb2.Ticket, viewer: Viewer) -> TicketView:
         waiting_rel=relative(waiting, viewer.now),
         window_open=window_open,
         window_closes_rel=closes,
+        source=ticket.source.asset_name or ticket.source.asset_code if ticket.HasField("source") else "",
     )
 
 
