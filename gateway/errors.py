@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from libs.common.clients import error_field
 from libs.common.errors import DomainError
@@ -49,6 +51,8 @@ _OPAQUE_MESSAGES: Mapping[grpc.StatusCode, str] = {
 }
 RETRY_AFTER_SECONDS = "1"
 UNMATCHED_ROUTE = "<unmatched>"
+# nginx's status for a client that hung up before the answer; such a response is never sent.
+CLIENT_CLOSED = 499
 
 
 class HttpError(Exception):
@@ -184,6 +188,10 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         return error_response(status=exc.status_code, message=message, headers=exc.headers)
 
+    async def on_client_disconnect(_: Request, exc: Exception) -> Response:
+        # Nobody is left to read it; the status is for the access log and the metrics.
+        return Response(status_code=CLIENT_CLOSED)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error on %s %s", request.method, route_template(request.scope), exc_info=exc)
         return error_response(status=500, code="INTERNAL", message="internal error")
@@ -193,6 +201,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HttpError, on_http_error)
     app.add_exception_handler(StarletteHTTPException, on_starlette_error)
+    app.add_exception_handler(ClientDisconnect, on_client_disconnect)
     app.add_exception_handler(Exception, on_unexpected)
 
 

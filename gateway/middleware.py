@@ -8,7 +8,7 @@ import time
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.errors import error_response, route_template
+from gateway.errors import CLIENT_CLOSED, error_response, route_template
 from gateway.metrics import HTTP_LATENCY
 
 access_log = logging.getLogger("gateway.access")
@@ -73,7 +73,11 @@ class BodyLimitMiddleware:
 
 
 class MetricsMiddleware:
-    """Observes every request's latency by method, route template and status, and writes one access line."""
+    """Observes every request's latency by method, route template and status, and writes one access line.
+
+    A client that hangs up before the answer is counted and logged as 499 (nginx's "client closed
+    request"), not as a server error.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -83,8 +87,14 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        # Stays 500 when the app raises before answering: ServerErrorMiddleware then sends a 500.
-        status = 500
+        status: int | None = None
+        disconnected = False
+
+        async def receive_and_watch() -> Message:
+            nonlocal disconnected
+            message = await receive()
+            disconnected = disconnected or message["type"] == "http.disconnect"
+            return message
 
         async def send_and_record(message: Message) -> None:
             nonlocal status
@@ -93,16 +103,18 @@ class MetricsMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_record)
+            await self.app(scope, receive_and_watch, send_and_record)
         finally:
+            # Unanswered: the client left, or the app raised before answering (ServerErrorMiddleware sends 500).
+            answered = status if status is not None else CLIENT_CLOSED if disconnected else 500
             elapsed = time.perf_counter() - started
             route = route_template(scope)
-            HTTP_LATENCY.labels(scope["method"], route, str(status)).observe(elapsed)
+            HTTP_LATENCY.labels(scope["method"], route, str(answered)).observe(elapsed)
             access_log.info(
                 "%s %s %d %.1fms",
                 scope["method"],
                 route,
-                status,
+                answered,
                 elapsed * 1000,
-                extra={"fields": {"method": scope["method"], "route": route, "status": status}},
+                extra={"fields": {"method": scope["method"], "route": route, "status": answered}},
             )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field
 
-from libs.common.settings import CommonSettings
+from libs.common.http_server import HttpServerSettings
 
 
-class GatewaySettings(CommonSettings):
+class GatewaySettings(HttpServerSettings):
     """Environment of the HTTP gateway: where it listens, where the services are, webhook secrets, limits."""
 
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("GATEWAY_HOST"))
     port: int = Field(8080, ge=1, le=65535, validation_alias=AliasChoices("GATEWAY_PORT"))
+    # Prometheus /metrics on its own port (METRICS_HOST), never on the public one; 0 leaves it off.
+    metrics_port: int = Field(0, ge=0, le=65535, validation_alias=AliasChoices("GATEWAY_METRICS_PORT"))
     ingest_target: str = Field("127.0.0.1:50051", validation_alias=AliasChoices("INGEST_TARGET"))
     visits_target: str = Field("127.0.0.1:50052", validation_alias=AliasChoices("VISITS_TARGET"))
     supervisor_target: str = Field("127.0.0.1:50053", validation_alias=AliasChoices("SUPERVISOR_TARGET"))

@@ -1,4 +1,4 @@
-"""Liveness, readiness per route group, and Prometheus metrics.
+"""Liveness and readiness per route group; metrics have a port of their own (GATEWAY_METRICS_PORT).
 
 Readiness is split by what each group of routes needs, so a dependency that only the dashboard uses never
 takes webhook intake out of service: `/readyz` (webhooks: Postgres and ingest; the probe load balancers and
@@ -12,10 +12,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import grpc
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from grpc_health.v1 import health_pb2
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
@@ -145,9 +144,3 @@ async def readyz(request: Request) -> JSONResponse:
 async def readyz_dashboard(request: Request) -> JSONResponse:
     """200 when every dashboard route can answer: Postgres, Redis and the ingest, visits and supervisor services."""
     return await _readiness(request, DASHBOARD)
-
-
-@router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
-    """Prometheus exposition of this process's series."""
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

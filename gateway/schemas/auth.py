@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.schemas.convert import no_nul
+from gateway.schemas.convert import RequestBody
 from gateway.schemas.enums import Role
 
 
-class LoginIn(BaseModel):
+class LoginIn(RequestBody):
     """A user of a tenant's team with their password."""
 
     model_config = ConfigDict(
@@ -25,8 +25,6 @@ class LoginIn(BaseModel):
     )
     email: str = Field(min_length=3, max_length=254, description="The user's email (any case).")
     password: str = Field(min_length=1, max_length=200, description="The user's password.")
-
-    _no_nul = field_validator("email", "password")(no_nul)
 
 
 class LoginUser(BaseModel):

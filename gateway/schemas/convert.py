@@ -8,6 +8,7 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.message import Message
+from pydantic import BaseModel, field_validator
 
 
 def label(enum: EnumTypeWrapper, value: int) -> str:
@@ -40,3 +41,15 @@ def no_nul(value: str | None) -> str | None:
     if value is not None and "\x00" in value:
         raise ValueError("must not contain U+0000")
     return value
+
+
+class RequestBody(BaseModel):
+    """A request body: no text in it may hold U+0000, and a refusal names the field (422), never a 500."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                no_nul(text)
+        return value

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gateway.schemas.convert import no_nul
+from gateway.schemas.convert import RequestBody
 from vertice360.ingest.v1 import ingest_pb2
 
 
-class IngestMessageIn(BaseModel):
+class IngestMessageIn(RequestBody):
     """A message from a lead typed in by hand (demo channel)."""
 
     model_config = ConfigDict(
@@ -51,8 +51,6 @@ class IngestMessageIn(BaseModel):
         if not value.strip():
             raise ValueError("text must not be blank")
         return value
-
-    _no_nul = field_validator("text", "name", "project_code", "asset_code", "message_id", "cliente")(no_nul)
 
 
 class IngestMessageOut(BaseModel):

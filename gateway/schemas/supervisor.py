@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gateway.schemas.convert import no_nul
+from gateway.schemas.convert import RequestBody
 from gateway.schemas.dashboard import OutboundOut
 
 
-class TemplateIn(BaseModel):
+class TemplateIn(RequestBody):
     """An approved WhatsApp template (the only thing WhatsApp delivers outside the 24 h window)."""
 
     name: str = Field(min_length=1, max_length=512, description="The approved template's name (Gupshup: its id).")
@@ -20,14 +20,14 @@ class TemplateIn(BaseModel):
     )
 
 
-class ButtonIn(BaseModel):
+class ButtonIn(RequestBody):
     """A reply button under the text."""
 
     id: str = Field(min_length=1, max_length=256, description="Comes back in the lead's reply when tapped.")
     title: str = Field(min_length=1, max_length=20, description="What the button says.")
 
 
-class SendIn(BaseModel):
+class SendIn(RequestBody):
     """A reply to the ticket's lead: free text (inside the 24 h window) or a template."""
 
     model_config = ConfigDict(
@@ -49,8 +49,6 @@ class SendIn(BaseModel):
     template: TemplateIn | None = Field(None, description="An approved template; allowed at any time.")
     buttons: list[ButtonIn] = Field(default_factory=list, max_length=3, description="Up to 3 reply buttons under text.")
 
-    _text_no_nul = field_validator("text")(no_nul)
-
     @model_validator(mode="after")
     def _text_or_template(self) -> SendIn:
         if (self.text is None) == (self.template is None):
@@ -65,7 +63,7 @@ class SendOut(BaseModel):
     duplicate: bool = Field(description="True when the Idempotency-Key was used before: this is the first result.")
 
 
-class AssignIn(BaseModel):
+class AssignIn(RequestBody):
     """Who takes the ticket."""
 
     model_config = ConfigDict(
@@ -80,7 +78,7 @@ class AssignIn(BaseModel):
     user_id: str = Field(min_length=1, max_length=64, description="An active user of the tenant (agents: themselves).")
 
 
-class EscalateIn(BaseModel):
+class EscalateIn(RequestBody):
     """A ticket a human supervisor must take over, and why."""
 
     model_config = ConfigDict(
@@ -91,8 +89,6 @@ class EscalateIn(BaseModel):
 
     ticket_id: uuid.UUID = Field(description="The ticket to hand over.")
     reason: str = Field("", max_length=500, description="Why; the supervisor reads it in the timeline.")
-
-    _reason_no_nul = field_validator("reason")(no_nul)
 
 
 class AssignmentOut(BaseModel):

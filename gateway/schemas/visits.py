@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gateway.schemas.convert import RequestBody
 from gateway.schemas.dashboard import VisitConfirmationOut, VisitProposalOut
 from gateway.schemas.enums import ProposalStatus, Stage
 
@@ -26,7 +27,7 @@ def _bookable(value: datetime) -> datetime:
     return value
 
 
-class ProposeIn(BaseModel):
+class ProposeIn(RequestBody):
     """A visit to offer the lead of a ticket."""
 
     model_config = ConfigDict(
@@ -54,7 +55,7 @@ class ProposeIn(BaseModel):
     project_code: str | None = Field(None, max_length=64, description="The project to visit.")
 
 
-class ConfirmIn(BaseModel):
+class ConfirmIn(RequestBody):
     """The proposal to confirm, or the ticket whose active proposal is meant."""
 
     model_config = ConfigDict(
@@ -76,7 +77,7 @@ class ConfirmIn(BaseModel):
         return self
 
 
-class RescheduleIn(BaseModel):
+class RescheduleIn(RequestBody):
     """A new time for a proposed or confirmed visit."""
 
     model_config = ConfigDict(
@@ -97,7 +98,7 @@ class RescheduleIn(BaseModel):
     message_to_lead: str | None = Field(None, max_length=1024, description="Text sent with the new proposal.")
 
 
-class CancelIn(BaseModel):
+class CancelIn(RequestBody):
     """A visit to call off."""
 
     model_config = ConfigDict(

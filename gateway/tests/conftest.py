@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import REGISTRY, generate_latest
 
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
@@ -54,10 +55,14 @@ class Gateway:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def metrics_text(self) -> str:
+        """This process's Prometheus exposition, as the gateway's metrics port serves it."""
+        return generate_latest(REGISTRY).decode()
+
     async def metric(self, name: str, **labels: str) -> float:
-        """The current value of one Prometheus series on `/metrics` (0 when not yet exported)."""
+        """The current value of one Prometheus series (0 when not yet exported)."""
         wanted = f"{name}{{" + ",".join(f'{key}="{value}"' for key, value in labels.items()) + "} "
-        text = (await self.client.get("/metrics")).text
+        text = self.metrics_text()
         line = next((line for line in text.splitlines() if line.startswith(wanted)), None)
         return float(line.rsplit(" ", 1)[1]) if line else 0.0
 

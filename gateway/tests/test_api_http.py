@@ -522,7 +522,7 @@ async def test_metrics_has_latency_by_route_template(gateway: Gateway) -> None:
     tenant = await gateway.stack.new_tenant()
     stored = await ingest(gateway, tenant, {"phone": a_phone(), "text": "hola"})
     await gateway.ticket(tenant, stored.json()["ticket_id"])
-    text = (await gateway.client.get("/metrics")).text
+    text = gateway.metrics_text()
     assert (
         'v360_http_request_duration_seconds_count{method="GET",'
         'route="/api/demo/vertice360-orquestador/tickets/{ticket_id}",status_code="200"}'

@@ -571,3 +571,26 @@ async def test_nul_characters_are_dropped_from_webhooks_and_refused_by_the_api_n
         assert response.status_code == 422, (param, response.text)
         assert [detail["field"] for detail in response.json()["error"]["details"]] == [param]
     assert len(await gateway.tickets(tenant.slug)) == 2
+
+
+async def test_nul_in_visit_and_reply_fields_is_a_422_naming_the_field_and_stores_nothing(gateway: Gateway) -> None:
+    tenant = await new_channel_tenant(gateway.stack)
+    await post_meta(gateway, meta_json("text", tenant.phone_number_id), tenant.app_secret)
+    ticket = await gateway.only_ticket(tenant.slug)
+    ticket_id = ticket["ticket"]["ticket_id"]
+    auth = gateway.auth(tenant.slug)
+    propose = {"ticket_id": ticket_id, "starts_at": "2031-05-02T15:00:00-03:00"}
+    refused = {
+        "message_to_lead": ("/visit/propose", {**propose, "message_to_lead": "hola\u0000"}),
+        "agent_user_id": ("/visit/propose", {**propose, "agent_user_id": "agent\u00001"}),
+        "buttons.0.id": (
+            "/supervisor/send",
+            {"ticket_id": ticket_id, "text": "hola", "buttons": [{"id": "b\u00001", "title": "Sí"}]},
+        ),
+    }
+    for field, (path, body) in refused.items():
+        response = await gateway.client.post(f"{API}{path}", json=body, headers={**auth, "Idempotency-Key": field})
+        assert response.status_code == 422, (field, response.text)
+        assert [detail["field"] for detail in response.json()["error"]["details"]] == [field]
+    after = await gateway.ticket(tenant.slug, ticket_id)
+    assert (after["visits"], after["outbound_messages"]) == (ticket["visits"], ticket["outbound_messages"])

@@ -66,6 +66,8 @@ class CommonSettings(TelemetrySettings):
     db_prepared_statements: bool = Field(True, validation_alias=AliasChoices("DB_PREPARED_STATEMENTS"))
     db_pool_min: int = Field(2, ge=1, validation_alias=AliasChoices("DB_POOL_MIN"))
     db_pool_max: int = Field(10, ge=1, validation_alias=AliasChoices("DB_POOL_MAX"))
+    # Address each process's Prometheus /metrics listens on (its port is the deployable's own setting).
+    metrics_host: str = Field("127.0.0.1", validation_alias=AliasChoices("METRICS_HOST"))
 
     @field_validator("auth_secret")
     @classmethod
@@ -88,7 +90,6 @@ class ServiceSettings(CommonSettings):
     service_name: str = "service"
     grpc_listen: str = "127.0.0.1:50051"
     metrics_port: int = Field(0, ge=0, le=65535)
-    metrics_host: str = Field("127.0.0.1", validation_alias=AliasChoices("METRICS_HOST"))
     shutdown_grace_seconds: float = Field(5.0, ge=0, validation_alias=AliasChoices("SHUTDOWN_GRACE_SECONDS"))
     # Upper bound for one RPC when the caller set no deadline.
     default_deadline_seconds: float = Field(30.0, gt=0, validation_alias=AliasChoices("DEFAULT_DEADLINE_SECONDS"))

@@ -146,11 +146,14 @@ def test_prometheus_scrapes_every_process_on_its_metrics_port(services: dict[str
     for name, sd in jobs.items():
         assert sd["names"] == [name] and name in services
         environment = services[name]["environment"]
-        if name in ("gateway", "console"):
-            assert sd["port"] == int(environment[f"{name.upper()}_PORT"])
+        if name == "console":
+            assert sd["port"] == int(environment["CONSOLE_PORT"])
         else:
             assert sd["port"] == int(environment[f"{name.upper()}_METRICS_PORT"])
             assert environment["METRICS_HOST"] == "0.0.0.0"
+    # The gateway's public port serves no metrics; its metrics port is not published.
+    assert int(services["gateway"]["environment"]["GATEWAY_PORT"]) != jobs["gateway"]["port"]
+    assert not any(str(jobs["gateway"]["port"]) in str(port) for port in services["gateway"]["ports"])
 
 
 def defined_metrics() -> set[str]:

@@ -29,6 +29,7 @@ FRONT_PORTS = {"gateway": 8080, "console": 8090}
 APPS: dict[str, type[BaseSettings]] = {**SERVICES, **FRONTS}
 GRPC_PORTS = {"ingest": 50051, "visits": 50052, "supervisor": 50053}
 METRICS_PORTS = {"ingest": 9101, "visits": 9102, "supervisor": 9103}
+GATEWAY_METRICS_PORT = 9100
 SECRET = "vertice360-secrets"
 NAMESPACES = {"dev": "vertice360-dev", "prod": "vertice360"}
 IMAGES = {"dev": "vertice360:dev", "prod": "registry.example.com/vertice360:0.1.0"}
@@ -234,7 +235,14 @@ def test_http_fronts_have_a_service_http_probes_autoscaler_and_budget(
     assert main["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert env_of(main)[f"{front.upper()}_HOST"]["value"] == "0.0.0.0"
     assert env_of(main)[f"{front.upper()}_PORT"]["value"] == str(FRONT_PORTS[front])
-    assert {p["name"]: p["containerPort"] for p in main["ports"]} == {"http": FRONT_PORTS[front]}
+    # The gateway's metrics on their own port, which its Service does not expose.
+    metrics = {"metrics": GATEWAY_METRICS_PORT} if front == "gateway" else {}
+    assert {p["name"]: p["containerPort"] for p in main["ports"]} == {"http": FRONT_PORTS[front], **metrics}
+    assert [port["targetPort"] for port in service["spec"]["ports"]] == ["http"]
+    if front == "gateway":
+        assert env_of(main)["GATEWAY_METRICS_PORT"]["value"] == str(GATEWAY_METRICS_PORT)
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(GATEWAY_METRICS_PORT)
     assert_autoscaled_and_budgeted(
         front, of_kind(objects, "HorizontalPodAutoscaler"), of_kind(objects, "PodDisruptionBudget"), labels
     )
@@ -321,11 +329,13 @@ def test_only_the_fronts_and_the_services_reach_the_services(rendered: dict[str,
         assert allowed(prometheus, target, METRICS_PORTS[name]), f"prometheus -> {name} metrics"
         assert not allowed(stranger, target, METRICS_PORTS[name])
     for front, port in FRONT_PORTS.items():
-        assert allowed(prometheus, deployments[front], port)
+        scraped = GATEWAY_METRICS_PORT if front == "gateway" else port
+        assert allowed(prometheus, deployments[front], scraped)
         if overlay == "prod":
             ingress_controller = ({"app": "any"}, {"kubernetes.io/metadata.name": "ingress-nginx"})
             assert allowed(ingress_controller, deployments[front], port)
             assert not allowed(stranger, deployments[front], port)
+    assert not allowed(stranger, deployments["gateway"], GATEWAY_METRICS_PORT)
     # Everything not named above (the migrate Job, dev's Postgres and Redis) is covered by a policy too.
     default_deny = of_kind(rendered[overlay], "NetworkPolicy")["default-deny-ingress"]
     assert default_deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
@@ -337,6 +347,8 @@ def test_otel_names_each_process(rendered: dict[str, list[Obj]], overlay: str) -
     assert config["OTEL_TRACES_EXPORTER"] in ("otlp", "none")
     assert config["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://")
     assert config["METRICS_HOST"] == "0.0.0.0"
+    # Only prod, where NetworkPolicy admits nothing but the ingress controller, believes forwarded addresses.
+    assert bool(config["TRUSTED_PROXIES"]) == (overlay == "prod")
     for name in APPS:
         main = pod_spec(of_kind(rendered[overlay], "Deployment")[name])["containers"][0]
         assert env_of(main)["OTEL_SERVICE_NAME"]["value"] == name
