@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
 
 import httpx
@@ -15,6 +16,9 @@ from tests.support.stack import Stack
 pytestmark = pytest.mark.integration
 
 MAX_CONCURRENCY = 12
+PER_ADDRESS = 3
+# The one peer whose X-Forwarded-For this server believes; any other loopback address is a plain client.
+PROXY = "127.0.0.2"
 # A bound for the test to fail on, not a speed expectation: the server's deadlines are 1 s.
 GIVE_UP_SECONDS = 30
 
@@ -27,6 +31,9 @@ async def server(stack: Stack) -> AsyncIterator[GatewayProcess]:
         HTTP_HEADER_TIMEOUT_SECONDS="1",
         HTTP_BODY_TIMEOUT_SECONDS="1",
         HTTP_MAX_CONCURRENCY=str(MAX_CONCURRENCY),
+        TRUSTED_PROXIES=PROXY,
+        RATE_LIMIT_PER_IP=str(PER_ADDRESS),
+        RATE_LIMIT_WINDOW_SECONDS="3600",
     ) as running:
         yield running
 
@@ -167,3 +174,31 @@ async def test_a_client_hanging_up_mid_body_is_logged_and_counted_as_499_not_500
     assert await server.metric("v360_http_request_duration_seconds_count", method="PUT", status_code="500") == 0
     assert _access_statuses(server, "PUT")[len(before) :] == ["499"]
     assert not [line for line in server.log_lines() if line.get("level") == "error"]
+
+
+async def _statuses_per_forwarded_address(server: GatewayProcess, *, source: str) -> list[int]:
+    """Dashboard calls from `source`, each claiming another client in X-Forwarded-For."""
+    transport = httpx.AsyncHTTPTransport(local_address=source)
+    # Fresh addresses each run: budgets last an hour in a Redis other runs may share.
+    network = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+    async with httpx.AsyncClient(base_url=server.url, transport=transport, timeout=GIVE_UP_SECONDS) as client:
+        return [
+            (
+                await client.get(
+                    "/api/demo/vertice360-orquestador/bootstrap",
+                    headers={"X-Forwarded-For": f"198.51.100.7, {network}.{i}"},
+                )
+            ).status_code
+            for i in range(PER_ADDRESS + 2)
+        ]
+
+
+async def test_forwarded_addresses_are_believed_only_from_trusted_proxies(server: GatewayProcess) -> None:
+    # A direct client, loopback included, can't escape its budget by claiming other addresses (earlier
+    # runs sharing this Redis may have spent some of 127.0.0.1's budget already)...
+    direct = await _statuses_per_forwarded_address(server, source="127.0.0.1")
+    assert direct.count(401) <= PER_ADDRESS
+    assert direct[-2:] == [429, 429]
+    # ...while behind the trusted proxy each forwarded client has its own.
+    proxied = await _statuses_per_forwarded_address(server, source=PROXY)
+    assert proxied == [401] * (PER_ADDRESS + 2)
