@@ -15,20 +15,26 @@ from typing import Any
 
 import grpc
 
-from bench import ceiling, dashboard, dataset, delivery, grpc_ingest, plot, visits
+from bench import ceiling, dashboard, dataset, delivery, forged, grpc_ingest, plot, visits
 from bench import console as console_bench
 from bench.stack import RunningStack, v360_up
 from bench.webhooks import summary as webhook_summary
 from bench.webhooks import webhook_benchmark
+from devstack.stackfile import load_secret
 from vertice360.ingest.v1 import ingest_pb2
 from vertice360.supervisor.v1 import supervisor_pb2, supervisor_pb2_grpc
 
-PARTS = ("webhooks", "grpc", "ceiling", "dashboard", "visits", "delivery", "console")
+PARTS = ("webhooks", "grpc", "ceiling", "dashboard", "visits", "delivery", "console", "forged")
 # Parts that run on every replica plan; the others once, on the first stack.
 PER_PLAN = ("webhooks", "grpc")
 # The load generator is one IP and one tenant per part standing in for many users: the dashboard
 # API's rate limits (per IP and tenant, per minute) would measure the limiter, not the stack.
-STACK_ENV = {"RATE_LIMIT_PER_IP": "100000000", "RATE_LIMIT_PER_TENANT": "100000000"}
+# Likewise the forged part sends only failures: every one must cost what rejecting a forgery costs, not a 429.
+STACK_ENV = {
+    "RATE_LIMIT_PER_IP": "100000000",
+    "RATE_LIMIT_PER_TENANT": "100000000",
+    "WEBHOOK_AUTH_FAILURES_PER_IP": "100000000",
+}
 BENCH_PASSWORD = "bench-console-password"
 
 
@@ -71,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--live-pages", type=int, default=200, help="console: live feed connections on one process")
     parser.add_argument("--live-rate", type=float, default=100.0, help="console: webhook messages/s meanwhile")
     parser.add_argument("--live-seconds", type=float, default=20.0, help="console: how long the webhooks come")
+    parser.add_argument(
+        "--forged-tenants", default="3,1000", help="forged: tenant counts to compare, comma list (smallest first)"
+    )
+    parser.add_argument("--forged-requests", type=int, default=60, help="forged: 1 MiB forgeries sent per count")
     parser.add_argument(
         "--replicas",
         default="",
@@ -133,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
                     stack, tickets=args.tickets, per_ticket=args.messages_per_ticket, requests=args.requests
                 ),
                 "console": lambda: _console(stack, args=args, dataset_ready="dashboard" in parts),
+                "forged": lambda: _forged(
+                    stack, tenant_counts=_numbers(args.forged_tenants), requests=args.forged_requests
+                ),
             }
             for part, run in once.items():
                 if part in parts:
@@ -246,6 +259,17 @@ def report(result: Mapping[str, Any]) -> None:
                 f"{name:<28} {sent[prefix + 'p50_ms']:>8} {sent[prefix + 'p95_ms']:>8} "
                 f"{sent[prefix + 'p99_ms']:>8} {sent[prefix + 'max_ms']:>8}"
             )
+    rejected = result.get("forged")
+    if rejected:
+        print(f"\nforged {rejected['body_bytes']}-byte Meta webhooks, rejected (gateway CPU per request)")
+        print(f"{'tenants':>8} {'named':>6} {'requests':>8} {'gateway ms':>10} {'ingest ms':>9}  statuses")
+        for row in rejected["rows"]:
+            print(
+                f"{row['tenants']:>8} {row['named_numbers']:>6} {row['requests']:>8} "
+                f"{row['gateway_cpu_ms_per_request']:>10} {row['ingest_cpu_ms_per_request']:>9}  {row['statuses']}"
+            )
+        verdict = "holds" if rejected["holds"] else "BREAKS"
+        print(f"ratio many/few tenants: {rejected['ratio']} ({verdict}: at most {forged.MAX_RATIO})")
     board = result.get("dashboard")
     if board:
         print(f"\ndashboard reads through the gateway ({board['tickets']} tickets, {board['messages']} messages)")
@@ -289,6 +313,21 @@ def _webhooks(stack: RunningStack, *, rates: list[float], seconds: float, leads:
         rates=rates,
         seconds=seconds,
         leads=leads,
+    )
+
+
+def _forged(stack: RunningStack, *, tenant_counts: list[int], requests: int) -> dict[str, object]:
+    secret = load_secret(stack.data_dir)
+    if secret is None:
+        raise RuntimeError(f"no auth secret in {stack.data_dir}")
+    print(f"-- forged: {requests} forged 1 MiB webhooks at {tenant_counts} tenants", flush=True)
+    return forged.forged_benchmark(
+        base_url=stack.url,
+        data_dir=stack.data_dir,
+        target=stack.state()["targets"]["ingest"],
+        secret=secret,
+        tenant_counts=tenant_counts,
+        requests=requests,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,11 +12,13 @@ from fastapi import FastAPI
 from opentelemetry.trace import Span
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from gateway.backends import Backends
 from gateway.errors import install_error_handlers
 from gateway.middleware import BodyLimitMiddleware, MetricsMiddleware
-from gateway.ratelimit import RateLimitMiddleware
+from gateway.ratelimit import Budget, Clock, Limiter, RateLimitMiddleware
 from gateway.routes import DEMO_PREFIX, auth, dashboard, health, ingest, lifecycle, supervisor, visits, webhooks
 from gateway.settings import GatewaySettings
 from gateway.webhooks.tenants import TenantDirectory
@@ -75,8 +78,21 @@ def _tenant_directory(settings: GatewaySettings, backends: Backends) -> TenantDi
     return TenantDirectory(fetch=fetch, ttl_seconds=settings.tenant_cache_seconds)
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
-    """Builds the gateway; connections open when the app starts and close when it stops."""
+def _limiter(settings: GatewaySettings, clock: Clock) -> Limiter:
+    # A client of its own: a rate limit check waits tens of milliseconds for Redis, never a second, and
+    # never retries (a slow Redis lets the request through instead).
+    timeout = settings.rate_limit_redis_timeout_seconds
+    redis = Redis.from_url(
+        settings.redis_url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
+    )
+    return Limiter(redis, timeout=timeout, clock=clock)
+
+
+def create_app(settings: GatewaySettings | None = None, *, clock: Clock = time.time) -> FastAPI:
+    """Builds the gateway; connections open when the app starts and close when it stops.
+
+    `clock` is the wall clock of the rate limits (tests pass their own).
+    """
     settings = settings or GatewaySettings()
     # Before any channel or pool exists; a no-op when the process already did it at start.
     configure_telemetry("gateway", settings)
@@ -94,6 +110,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await pool.open(wait=False)
         app.state.backends = backends
         app.state.redis = redis
+        app.state.limiter = _limiter(settings, clock)
         app.state.db_pool = pool
         app.state.tenants = _tenant_directory(settings, backends)
         timeout = settings.ready_check_timeout_seconds
@@ -110,6 +127,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         finally:
             await backends.close(grace=settings.shutdown_grace_seconds)
             await redis.aclose()
+            await app.state.limiter.close()
             await pool.close()
 
     app = FastAPI(
@@ -119,6 +137,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.auth_failure_budget = Budget(
+        settings.webhook_auth_failures_per_ip, settings.webhook_auth_failure_window_seconds
+    )
     install_error_handlers(app)
     # Added last runs first: metrics see every response, including the 413 of the body limit.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
@@ -126,9 +147,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         RateLimitMiddleware,
         prefix=DEMO_PREFIX,
         secret=settings.auth_secret,
-        per_ip=settings.rate_limit_per_ip,
-        per_tenant=settings.rate_limit_per_tenant,
-        window_seconds=settings.rate_limit_window_seconds,
+        per_ip=Budget(settings.rate_limit_per_ip, settings.rate_limit_window_seconds),
+        per_tenant=Budget(settings.rate_limit_per_tenant, settings.rate_limit_window_seconds),
     )
     app.add_middleware(MetricsMiddleware)
     # Routes are matched in order, router by router: the webhooks carry most requests, so they come first.

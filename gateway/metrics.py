@@ -23,6 +23,16 @@ DEAD_LETTERS = Counter(
 )
 RATE_LIMITED = Counter(
     "v360_gateway_rate_limited_total",
-    "Dashboard API requests refused with 429, by the budget that ran out (client IP or tenant).",
+    "Dashboard API requests refused with 429, by the budget that ran out (client address or tenant).",
     ["scope"],
+)
+RATE_LIMIT_FAIL_OPEN = Counter(
+    "v360_gateway_rate_limit_fail_open_total",
+    "Requests let through unlimited because Redis did not answer in time (timeout, error) or had just failed (paused).",
+    ["reason"],
+)
+WEBHOOK_THROTTLED = Counter(
+    "v360_gateway_webhook_throttled_total",
+    "Webhook requests refused with 429 because their client address failed authentication too often.",
+    ["provider"],
 )

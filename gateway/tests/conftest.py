@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY, generate_latest
 
 from gateway.main import create_app
+from gateway.ratelimit import Clock
 from gateway.settings import GatewaySettings
 from libs.common.auth import Role, issue_token
 from tests.support.stack import Stack
@@ -89,18 +91,22 @@ def gateway_settings(stack: Stack, **env: Any) -> GatewaySettings:
             "RPC_TIMEOUT_SECONDS": 20,
             "READY_CHECK_TIMEOUT_SECONDS": 1,
             "SHUTDOWN_GRACE_SECONDS": 0,
+            # Many tests send forged webhooks from one address: only the throttling tests set a budget.
+            "WEBHOOK_AUTH_FAILURES_PER_IP": 10**9,
             **env,
         }
     )
 
 
 @asynccontextmanager
-async def serving(stack: Stack, **env: Any) -> AsyncIterator[Gateway]:
-    """A gateway app of its own, lifespan running, in front of `stack`."""
+async def serving(
+    stack: Stack, *, client: tuple[str, int] = ("127.0.0.1", 123), clock: Clock = time.time, **env: Any
+) -> AsyncIterator[Gateway]:
+    """A gateway app of its own, lifespan running, in front of `stack`, called from `client`'s address."""
     settings = gateway_settings(stack, **env)
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=client)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=30) as client:
             yield Gateway(app=app, client=client, settings=settings, stack=stack)
 

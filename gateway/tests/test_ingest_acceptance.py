@@ -29,6 +29,7 @@ from gateway.tests.stored import (
     nothing_stored,
     received_events,
 )
+from gateway.webhooks.meta import named_phone_number_ids
 from gateway.webhooks.signature import sign
 
 pytestmark = pytest.mark.integration
@@ -397,7 +398,11 @@ async def test_bad_input_on_the_webhooks_is_a_clear_4xx_and_stores_nothing(gatew
     meta_raw = meta_bytes("text", tenant.phone_number_id)
     gupshup_url = f"/webhooks/gupshup/{tenant.gupshup_token}"
     huge = b'{"object": "whatsapp_business_account", "entry": [], "pad": "' + b"x" * (1024 * 1024) + b'"}'
-    for url, sign_with in (("/webhooks/meta", secret), (gupshup_url, None)):
+    # A body that does not parse names no number, so only the shared secret can apply to it.
+    unreadable = b'{"object": "whatsapp_business_account", "entry": ['
+    refused = await gateway.client.post("/webhooks/meta", content=unreadable, headers=signed(unreadable, secret))
+    assert refused.status_code == 401
+    for url, sign_with in (("/webhooks/meta", SHARED_APP_SECRET), (gupshup_url, None)):
         for content, content_type, status, code in (
             (b'{"object": "whatsapp_business_account", "entry": [', "application/json", 400, "BAD_REQUEST"),
             (b"\xff\xfe\x00garbage", "application/json", 400, "BAD_REQUEST"),
@@ -479,7 +484,9 @@ async def test_hostile_but_signed_meta_bodies_never_get_a_500(gateway: Gateway) 
         change({"surprise": True}),
     ]
     for body in bodies:
-        response = await post_meta(gateway, json.dumps(body).encode(), tenant.app_secret)
+        # The tenant's own secret applies only to bodies naming its number; the others the shared app signs.
+        secret = tenant.app_secret if named_phone_number_ids(body) else SHARED_APP_SECRET
+        response = await post_meta(gateway, json.dumps(body).encode(), secret)
         assert response.status_code == 200, (body, response.status_code, response.text)
         assert set(response.json()) == {"received", "statuses", "dead_letters"}
         # Every item was accounted for: nothing dropped silently.

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from gateway.tests.builders import fixture_bytes
-from gateway.webhooks.signature import matching_secrets, sign, tenant_accepts, verify
+from gateway.webhooks.signature import claimed_digest, sign, signing_secret, tenant_accepts, verify
 
 SECRET = "acme-own-app-secret"
 
@@ -68,20 +68,21 @@ def test_empty_secret_never_verifies() -> None:
     assert not verify("", body, sign("", body))
 
 
-def test_matching_secrets_names_every_secret_that_signed() -> None:
+def test_signing_secret_is_the_first_that_signed_each_tried_once() -> None:
     body = fixture_bytes("meta", "text")
-    header = sign("b", body)
-    assert matching_secrets(["a", "b", "c"], body, header) == {"b"}
-    assert matching_secrets(["a", "c"], body, header) == frozenset()
+    claimed = claimed_digest(sign("b", body))
+    assert claimed is not None
+    assert signing_secret(["a", "b", "c"], body, claimed) == "b"
+    assert signing_secret(["a", "", "c"], body, claimed) is None
 
 
 def test_tenant_with_own_secret_accepts_only_that_secret() -> None:
-    assert tenant_accepts(tenant_secret="own", shared_secret="shared", matched={"own"})
-    assert not tenant_accepts(tenant_secret="own", shared_secret="shared", matched={"shared"})
-    assert not tenant_accepts(tenant_secret="own", shared_secret="shared", matched={"other-tenant"})
+    assert tenant_accepts(tenant_secret="own", shared_secret="shared", signed_with="own")
+    assert not tenant_accepts(tenant_secret="own", shared_secret="shared", signed_with="shared")
+    assert not tenant_accepts(tenant_secret="own", shared_secret="shared", signed_with="other-tenant")
 
 
 def test_tenant_without_own_secret_accepts_only_the_shared_secret() -> None:
-    assert tenant_accepts(tenant_secret="", shared_secret="shared", matched={"shared"})
-    assert not tenant_accepts(tenant_secret="", shared_secret="shared", matched={"other-tenant"})
-    assert not tenant_accepts(tenant_secret="", shared_secret="", matched={"other-tenant"})
+    assert tenant_accepts(tenant_secret="", shared_secret="shared", signed_with="shared")
+    assert not tenant_accepts(tenant_secret="", shared_secret="shared", signed_with="other-tenant")
+    assert not tenant_accepts(tenant_secret="", shared_secret="", signed_with="")

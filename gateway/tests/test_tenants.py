@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.webhooks.tenants import TenantDirectory, TenantSnapshot
+from gateway.webhooks.tenants import MAX_SIGNATURE_CANDIDATES, TenantDirectory, TenantSnapshot
 from vertice360.ingest.v1 import ingest_pb2
 
 ACME = ingest_pb2.Tenant(
@@ -75,9 +75,24 @@ def test_snapshot_lookups() -> None:
     assert snapshot.by_gupshup_token("beta-gupshup-token-x") is None
     assert snapshot.by_gupshup_token("") is None
     assert snapshot.by_gupshup_token("ñandú") is None
-    assert snapshot.meta_secrets("shared") == ["shared", "acme-own-app-secret"]
-    assert snapshot.meta_secrets("") == ["acme-own-app-secret"]
+    # Only the secrets that can apply to the numbers a body names, the shared one first.
+    assert snapshot.signature_candidates(["111", "222", "999"], "shared") == ["shared", "acme-own-app-secret"]
+    assert snapshot.signature_candidates(["222"], "shared") == ["shared"]
+    assert snapshot.signature_candidates(["111"], "") == ["acme-own-app-secret"]
+    assert snapshot.signer("acme-own-app-secret", ["222", "111"]) == "acme"
+    assert snapshot.signer("shared", ["111"]) == ""
+    assert snapshot.knows_all(["111", "222", ""])
+    assert not snapshot.knows_all(["111", "999"])
     assert snapshot.is_meta_verify_token("acme-verify-token", "shared")
     assert snapshot.is_meta_verify_token("shared", "shared")
     assert not snapshot.is_meta_verify_token("", "")
     assert not snapshot.is_meta_verify_token("nope", "shared")
+
+
+def test_a_forgery_naming_every_tenant_gets_a_bounded_number_of_candidates() -> None:
+    tenants = [
+        ingest_pb2.Tenant(slug=f"t{i}", meta_phone_number_id=str(i), meta_app_secret=f"secret-{i}") for i in range(1000)
+    ]
+    snapshot = TenantSnapshot(tenants=tuple(tenants))
+    candidates = snapshot.signature_candidates([str(i) for i in range(1000)], "shared")
+    assert candidates == ["shared", "secret-0", "secret-1", "secret-2"][:MAX_SIGNATURE_CANDIDATES]

@@ -437,3 +437,14 @@ def status_update(status: Any, path: str, *, provider: str, received_at: datetim
         raw=to_struct(status, path),
         also_message_ids=[whatsapp_id] if gupshup_id and whatsapp_id and whatsapp_id != gupshup_id else [],
     )
+
+
+def named_phone_number_ids(body: Any) -> list[str]:
+    """Every `value.metadata.phone_number_id` an envelope names, in order, once each (read, not trusted)."""
+    named: dict[str, None] = {}
+    for entry in as_list(as_dict(body).get("entry")):
+        for change in as_list(as_dict(entry).get("changes")):
+            metadata = as_dict(as_dict(as_dict(change).get("value")).get("metadata"))
+            if pnid := as_str(metadata.get("phone_number_id")):
+                named[pnid] = None
+    return list(named)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _PREFIX = "sha256="
@@ -17,7 +17,8 @@ def sign(secret: str, body: bytes) -> str:
     return _PREFIX + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _claimed_digest(header: str | None) -> bytes | None:
+def claimed_digest(header: str | None) -> bytes | None:
+    """The digest a `sha256=<hex>` header claims; None when the header is missing or malformed."""
     if not header:
         return None
     value = header.strip()
@@ -31,24 +32,25 @@ def _claimed_digest(header: str | None) -> bytes | None:
 
 def verify(secret: str, body: bytes, header: str | None) -> bool:
     """True when `header` is the signature of exactly these bytes with `secret` (constant-time compare)."""
-    claimed = _claimed_digest(header)
-    if claimed is None or not secret:
-        return False
-    return hmac.compare_digest(hmac.new(secret.encode(), body, hashlib.sha256).digest(), claimed)
+    claimed = claimed_digest(header)
+    return claimed is not None and signing_secret([secret], body, claimed) is not None
 
 
-def matching_secrets(secrets: Iterable[str], body: bytes, header: str | None) -> frozenset[str]:
-    """Every candidate secret that produced `header` for `body`; all are tried, so timing says nothing."""
-    return frozenset([secret for secret in secrets if verify(secret, body, header)])
+def signing_secret(secrets: Iterable[str], body: bytes, claimed: bytes) -> str | None:
+    """The first of `secrets` whose HMAC of `body` is `claimed`, each compared in constant time; one HMAC each."""
+    for secret in secrets:
+        if secret and hmac.compare_digest(hmac.new(secret.encode(), body, hashlib.sha256).digest(), claimed):
+            return secret
+    return None
 
 
-def tenant_accepts(*, tenant_secret: str, shared_secret: str, matched: Collection[str]) -> bool:
-    """Whether a change routed to a tenant may be stored, given which secrets signed the body.
+def tenant_accepts(*, tenant_secret: str, shared_secret: str, signed_with: str) -> bool:
+    """Whether a change routed to a tenant may be stored, given the secret that signed the body.
 
     A tenant with its own app secret accepts only bodies signed with it; a tenant without one
     accepts bodies signed with the shared secret. The body can name any phone_number_id, so it is
     the signing secret, never the body, that decides which tenant's data this can be.
     """
     if tenant_secret:
-        return tenant_secret in matched
-    return bool(shared_secret) and shared_secret in matched
+        return signed_with == tenant_secret
+    return bool(shared_secret) and signed_with == shared_secret

@@ -1,8 +1,9 @@
-"""A short-lived cache of every tenant's channel settings and secrets, for routing and checking webhooks."""
+"""A short-lived cache of every tenant's channel settings and secrets, indexed for routing and checking webhooks."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -11,6 +12,15 @@ from dataclasses import dataclass, field
 from vertice360.ingest.v1 import ingest_pb2
 
 Fetch = Callable[[], Awaitable[Iterable[ingest_pb2.Tenant]]]
+Tenant = ingest_pb2.Tenant
+# A forged body may name many tenants' numbers: at most this many secrets are tried, so rejecting it costs
+# the same whatever the number of tenants. A genuine body is signed by one app, whose numbers it names.
+MAX_SIGNATURE_CANDIDATES = 4
+
+
+def _fingerprint(token: str) -> bytes:
+    # Tokens are looked up by their hash: the dict compares hashes the caller can't steer byte by byte.
+    return hashlib.sha256(token.encode()).digest()
 
 
 def _same(given: str, expected: str) -> bool:
@@ -20,37 +30,64 @@ def _same(given: str, expected: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class TenantSnapshot:
-    """The tenant list as fetched at one moment."""
+    """The tenant list as fetched at one moment, indexed by phone_number_id and by token fingerprint."""
 
-    tenants: tuple[ingest_pb2.Tenant, ...] = ()
+    tenants: tuple[Tenant, ...] = ()
     fetched_at: float = field(default=float("-inf"))
+    _by_phone: dict[str, Tenant] = field(init=False, repr=False, compare=False)
+    _by_gupshup: dict[bytes, Tenant] = field(init=False, repr=False, compare=False)
+    _verify_tokens: dict[bytes, str] = field(init=False, repr=False, compare=False)
 
-    def by_phone_number_id(self, phone_number_id: str) -> ingest_pb2.Tenant | None:
-        """The tenant owning a Meta phone_number_id."""
-        if not phone_number_id:
-            return None
-        return next((t for t in self.tenants if t.meta_phone_number_id == phone_number_id), None)
-
-    def by_gupshup_token(self, token: str) -> ingest_pb2.Tenant | None:
-        """The tenant whose Gupshup callback token is `token`, comparing against every tenant in constant time."""
-        found = None
+    def __post_init__(self) -> None:
+        by_phone: dict[str, Tenant] = {}
+        by_gupshup: dict[bytes, Tenant] = {}
+        verify_tokens: dict[bytes, str] = {}
         for tenant in self.tenants:
-            if tenant.gupshup_token and _same(token, tenant.gupshup_token) and found is None:
-                found = tenant
-        return found
+            if tenant.meta_phone_number_id:
+                by_phone.setdefault(tenant.meta_phone_number_id, tenant)
+            if tenant.gupshup_token:
+                by_gupshup.setdefault(_fingerprint(tenant.gupshup_token), tenant)
+            if tenant.meta_verify_token:
+                verify_tokens.setdefault(_fingerprint(tenant.meta_verify_token), tenant.meta_verify_token)
+        object.__setattr__(self, "_by_phone", by_phone)
+        object.__setattr__(self, "_by_gupshup", by_gupshup)
+        object.__setattr__(self, "_verify_tokens", verify_tokens)
 
-    def meta_secrets(self, shared_secret: str) -> list[str]:
-        """Every Meta app secret a webhook may be signed with: the shared one and each tenant's own."""
-        secrets = [shared_secret, *(tenant.meta_app_secret for tenant in self.tenants)]
-        return list(dict.fromkeys(secret for secret in secrets if secret))
+    def by_phone_number_id(self, phone_number_id: str) -> Tenant | None:
+        """The tenant owning a Meta phone_number_id."""
+        return self._by_phone.get(phone_number_id) if phone_number_id else None
+
+    def knows_all(self, phone_number_ids: Iterable[str]) -> bool:
+        """Whether every (non-empty) phone_number_id is some tenant's."""
+        return all(pnid in self._by_phone for pnid in phone_number_ids if pnid)
+
+    def by_gupshup_token(self, token: str) -> Tenant | None:
+        """The tenant whose Gupshup callback token is `token` (found by hash, confirmed in constant time)."""
+        tenant = self._by_gupshup.get(_fingerprint(token)) if token else None
+        return tenant if tenant is not None and _same(token, tenant.gupshup_token) else None
+
+    def signature_candidates(self, phone_number_ids: Iterable[str], shared_secret: str) -> list[str]:
+        """The secrets a body naming these numbers may be signed with: the shared one, then each named
+        tenant's own, at most MAX_SIGNATURE_CANDIDATES."""
+        named = (self._by_phone.get(pnid) for pnid in phone_number_ids if pnid)
+        secrets = [shared_secret, *(tenant.meta_app_secret for tenant in named if tenant is not None)]
+        return list(dict.fromkeys(secret for secret in secrets if secret))[:MAX_SIGNATURE_CANDIDATES]
+
+    def signer(self, secret: str, phone_number_ids: Iterable[str]) -> str:
+        """The first named tenant whose own app secret is `secret` ("" when none: the shared app signed)."""
+        for pnid in phone_number_ids:
+            tenant = self._by_phone.get(pnid)
+            if tenant is not None and tenant.meta_app_secret and tenant.meta_app_secret == secret:
+                return tenant.slug
+        return ""
 
     def is_meta_verify_token(self, token: str, shared_token: str) -> bool:
-        """True when `token` is the shared verify token or any tenant's own (constant time over all)."""
+        """True when `token` is the shared verify token or any tenant's own (by hash, then constant time)."""
         if not token:
             return False
-        candidates = [shared_token, *(tenant.meta_verify_token for tenant in self.tenants)]
-        matches = [_same(token, candidate) for candidate in candidates if candidate]
-        return any(matches)
+        shared = bool(shared_token) and _same(token, shared_token)
+        own = self._verify_tokens.get(_fingerprint(token))
+        return shared or (own is not None and _same(token, own))
 
 
 class TenantDirectory:

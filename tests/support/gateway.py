@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 
 from gateway.main import create_app
+from gateway.ratelimit import Clock
 from gateway.settings import GatewaySettings
 from libs.common.auth import Role, issue_token
 from tests.support.stack import Stack
@@ -31,8 +33,8 @@ class Api:
 
 
 @asynccontextmanager
-async def running_gateway(stack: Stack, **env: Any) -> AsyncIterator[Api]:
-    """The gateway app with its lifespan running against `stack`."""
+async def running_gateway(stack: Stack, *, clock: Clock = time.time, **env: Any) -> AsyncIterator[Api]:
+    """The gateway app with its lifespan running against `stack` (rate limits on `clock`)."""
     settings = GatewaySettings(
         **{
             "DATABASE_URL": stack.env["DATABASE_URL"],
@@ -42,10 +44,11 @@ async def running_gateway(stack: Stack, **env: Any) -> AsyncIterator[Api]:
             "VISITS_TARGET": stack.targets["visits"],
             "SUPERVISOR_TARGET": stack.targets["supervisor"],
             "TENANT_CACHE_SECONDS": 1,
+            "WEBHOOK_AUTH_FAILURES_PER_IP": 10**9,
             **env,
         }
     )
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         # Its own client address, so per-IP rate limits in a shared Redis never mix test runs.
         client_ip = f"127.{secrets.randbelow(250) + 1}.{secrets.randbelow(250) + 1}.{secrets.randbelow(250) + 1}"
