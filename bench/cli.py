@@ -15,16 +15,18 @@ from typing import Any
 
 import grpc
 
-from bench import ceiling, dashboard, dataset, delivery, forged, grpc_ingest, plot, visits
+from bench import ceiling, dashboard, dataset, delivery, forged, grpc_ingest, plot, scheduling, visits
 from bench import console as console_bench
 from bench.stack import RunningStack, v360_up
 from bench.webhooks import summary as webhook_summary
 from bench.webhooks import webhook_benchmark
+from devstack.seed import upsert_agents
 from devstack.stackfile import load_secret
+from libs.common.clients import metadata_for
 from vertice360.ingest.v1 import ingest_pb2
 from vertice360.supervisor.v1 import supervisor_pb2, supervisor_pb2_grpc
 
-PARTS = ("webhooks", "grpc", "ceiling", "dashboard", "visits", "delivery", "console", "forged")
+PARTS = ("webhooks", "grpc", "ceiling", "dashboard", "visits", "scheduling", "delivery", "console", "forged")
 # Parts that run on every replica plan; the others once, on the first stack.
 PER_PLAN = ("webhooks", "grpc")
 # The load generator is one IP and one tenant per part standing in for many users: the dashboard
@@ -73,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--requests", type=int, default=300, help="dashboard: requests per read path")
     parser.add_argument("--visits", type=int, default=300, help="visits: tickets to propose and confirm a visit on")
     parser.add_argument("--replies", type=int, default=300, help="delivery: replies to send, one per ticket")
+    parser.add_argument(
+        "--future-visits", type=int, default=500, help="scheduling: future visits of the agent whose slots are read"
+    )
+    parser.add_argument("--slot-requests", type=int, default=200, help="scheduling: slot queries to time")
+    parser.add_argument("--race-leads", type=int, default=50, help="scheduling: leads tapping the same offered time")
     parser.add_argument("--concurrency", type=int, default=8, help="visits and delivery: concurrent callers")
     parser.add_argument("--live-pages", type=int, default=200, help="console: live feed connections on one process")
     parser.add_argument("--live-rate", type=float, default=100.0, help="console: webhook messages/s meanwhile")
@@ -138,6 +145,13 @@ def main(argv: list[str] | None = None) -> int:
             once: dict[str, Callable[[], Any]] = {
                 "ceiling": lambda: _ceiling(stack, clients=clients, seconds=args.ceiling_seconds),
                 "visits": lambda: _visits(stack, count=args.visits, concurrency=args.concurrency),
+                "scheduling": lambda: _scheduling(
+                    stack,
+                    visits=args.future_visits,
+                    requests=args.slot_requests,
+                    leads=args.race_leads,
+                    concurrency=args.concurrency,
+                ),
                 "delivery": lambda: _delivery(stack, count=args.replies, concurrency=args.concurrency),
                 "dashboard": lambda: _dashboard(
                     stack, tickets=args.tickets, per_ticket=args.messages_per_ticket, requests=args.requests
@@ -259,6 +273,19 @@ def report(result: Mapping[str, Any]) -> None:
                 f"{name:<28} {sent[prefix + 'p50_ms']:>8} {sent[prefix + 'p95_ms']:>8} "
                 f"{sent[prefix + 'p99_ms']:>8} {sent[prefix + 'max_ms']:>8}"
             )
+    planned = result.get("scheduling")
+    if planned:
+        slots, race = planned["slots"], planned["race"]
+        print(
+            f"\nfree slots of an agent with {slots['future_visits']} future visits (a week, {slots['requests']} "
+            f"queries): p50 {slots['p50_ms']} ms, p95 {slots['p95_ms']} ms, p99 {slots['p99_ms']} ms "
+            f"({'holds' if slots['holds'] else 'BREAKS'} p95 < 30 ms)"
+        )
+        print(
+            f"booking race: {race['leads']} leads tap one time -> {race['bookings']} booking(s), "
+            f"{race['fresh_lists_due']} fresh lists; all taps answered in {race['seconds']} s, "
+            f"tap p95 {race['tap_p95_ms']} ms ({'holds' if race['holds'] else 'BREAKS'})"
+        )
     rejected = result.get("forged")
     if rejected:
         print(f"\nforged {rejected['body_bytes']}-byte Meta webhooks, rejected (gateway CPU per request)")
@@ -357,12 +384,51 @@ def _tickets(stack: RunningStack, tenant: str, *, count: int, provider: int) -> 
     return ids, user
 
 
+def _agents(stack: RunningStack, tenant: str, *, count: int) -> list[str]:
+    """`count` active agents of the tenant (visits books only real users); their ids."""
+    target = stack.state()["targets"]["supervisor"]
+    metadata = metadata_for(_service_token(stack, tenant))
+    names = [f"{tenant}-agent-{n}" for n in range(count)]
+    return asyncio.run(upsert_agents(target=target, metadata=metadata, tenant=tenant, names=names))
+
+
 def _visits(stack: RunningStack, *, count: int, concurrency: int) -> list[dict[str, object]]:
     ids, token = _tickets(stack, "bench-visits", count=count, provider=ingest_pb2.PROVIDER_META)
+    agents = _agents(stack, "bench-visits", count=visits.AGENTS)
     print(f"-- visits: propose then confirm on {count} tickets, {concurrency} callers", flush=True)
     return asyncio.run(
-        visits.visits_benchmark(base_url=stack.url, token=token, ticket_ids=ids, concurrency=concurrency)
+        visits.visits_benchmark(base_url=stack.url, token=token, ticket_ids=ids, agents=agents, concurrency=concurrency)
     )
+
+
+def _scheduling(stack: RunningStack, *, visits: int, requests: int, leads: int, concurrency: int) -> dict[str, object]:
+    tenant = "bench-scheduling"
+    ids, token = _tickets(stack, tenant, count=visits, provider=ingest_pb2.PROVIDER_META)
+    agents = _agents(stack, tenant, count=2)
+    targets = stack.state()["targets"]
+    service = _service_token(stack, tenant)
+    asyncio.run(
+        scheduling.prepare(
+            ingest_target=targets["ingest"], visits_target=targets["visits"], service_token=service, agents=agents
+        )
+    )
+    print(f"-- scheduling: slots of an agent with {visits} future visits, then {leads} leads tap one time", flush=True)
+    slots = asyncio.run(
+        scheduling.slots_benchmark(
+            base_url=stack.url, token=token, agent=agents[0], ticket_ids=ids, requests=requests, concurrency=concurrency
+        )
+    )
+    race = asyncio.run(
+        scheduling.race_benchmark(
+            base_url=stack.url,
+            ingest_target=targets["ingest"],
+            token=token,
+            service_token=service,
+            agent=agents[1],
+            leads=leads,
+        )
+    )
+    return {"slots": slots, "race": race}
 
 
 def _delivery(stack: RunningStack, *, count: int, concurrency: int) -> dict[str, object]:

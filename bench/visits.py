@@ -17,13 +17,13 @@ AGENTS = 20
 SLOT = timedelta(minutes=90)
 
 
-def proposal_body(ticket_id: str, index: int, *, first_slot: datetime) -> dict[str, object]:
+def proposal_body(ticket_id: str, index: int, *, first_slot: datetime, agents: list[str]) -> dict[str, object]:
     """The propose request of the `index`-th ticket: its own agent and slot."""
     return {
         "ticket_id": ticket_id,
-        "starts_at": (first_slot + SLOT * (index // AGENTS)).isoformat(),
+        "starts_at": (first_slot + SLOT * (index // len(agents))).isoformat(),
         "duration_minutes": 60,
-        "agent_user_id": f"bench-agent-{index % AGENTS}",
+        "agent_user_id": agents[index % len(agents)],
     }
 
 
@@ -67,7 +67,7 @@ async def _closed_loop(
 
 
 async def visits_benchmark(
-    *, base_url: str, token: str, ticket_ids: list[str], concurrency: int
+    *, base_url: str, token: str, ticket_ids: list[str], agents: list[str], concurrency: int
 ) -> list[dict[str, object]]:
     """Proposes a visit on every ticket, then confirms every proposal; one row per operation."""
     first_slot = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
@@ -76,7 +76,9 @@ async def visits_benchmark(
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30, limits=limits) as client:
 
         def propose(i: int) -> Awaitable[httpx.Response]:
-            return client.post(f"{PREFIX}/propose", json=proposal_body(ticket_ids[i], i, first_slot=first_slot))
+            return client.post(
+                f"{PREFIX}/propose", json=proposal_body(ticket_ids[i], i, first_slot=first_slot, agents=agents)
+            )
 
         proposed, replies = await _closed_loop(len(ticket_ids), concurrency=concurrency, call=propose, expect=201)
         proposals = [reply.json()["proposal"]["id"] for reply in replies if reply is not None]

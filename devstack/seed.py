@@ -126,6 +126,29 @@ async def upsert_provider_account(
         )
 
 
+async def upsert_agents(
+    *, target: str, metadata: tuple[tuple[str, str], ...], tenant: str, names: Sequence[str]
+) -> list[str]:
+    """Creates (or keeps) an active agent per name in the tenant through supervisor; their user ids, in order.
+
+    `metadata` carries a service token of the tenant."""
+    ids = []
+    async with channel(target, retry_services=[SUPERVISOR_SERVICE]) as supervisor_channel:
+        stub = supervisor_pb2_grpc.SupervisorServiceStub(supervisor_channel)
+        for name in names:
+            reply = await stub.UpsertUser(
+                supervisor_pb2.UpsertUserRequest(
+                    user=supervisor_pb2.User(
+                        name=name, email=f"{name}@{tenant}.invalid", role=supervisor_pb2.ROLE_AGENT, active=True
+                    )
+                ),
+                metadata=metadata,
+                timeout=CALL_TIMEOUT_SECONDS,
+            )
+            ids.append(reply.user.id)
+    return ids
+
+
 async def seed_demo(*, ingest_target: str, supervisor_target: str, secret: str, settings: DevSettings) -> SeedReport:
     """Upserts the demo tenant, its catalog and its users; idempotent. RPCs not implemented yet are skipped."""
     report = SeedReport()

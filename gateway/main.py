@@ -154,6 +154,7 @@ def create_app(settings: GatewaySettings | None = None, *, clock: Clock = time.t
     # Routes are matched in order, router by router: the webhooks carry most requests, so they come first.
     for module in (webhooks, health, auth, dashboard, ingest, visits, supervisor, lifecycle):
         app.include_router(module.router)
+    app.include_router(visits.reads)
     # Outermost: one server span per request, named by route template; probes are not traced.
     instrument_app(app, excluded_urls="/healthz,/readyz,/readyz/dashboard", server_request_hook=_hide_raw_url)
     return app

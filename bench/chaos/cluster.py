@@ -12,10 +12,11 @@ from devstack import embedded
 from devstack.options import parse_replicas
 from devstack.ports import free_ports
 from devstack.processes import Child
-from devstack.seed import upsert_provider_account, upsert_tenant
+from devstack.seed import upsert_agents, upsert_provider_account, upsert_tenant
 from devstack.settings import DevSettings
 from devstack.up import Stack, UpOptions
 from libs.common.auth import Role, issue_token
+from libs.common.clients import ServiceTokens
 from vertice360.ingest.v1 import ingest_pb2
 from vertice360.supervisor.v1 import supervisor_pb2
 
@@ -138,6 +139,15 @@ class Cluster:
             account=supervisor_pb2.ProviderAccount(
                 provider="meta", sender_id=PHONE_NUMBER_ID, secret=ACCESS_TOKEN, base_url=provider_base_url
             ),
+        )
+
+    async def add_agents(self, count: int) -> list[str]:
+        """`count` agents of the run's tenant (visits books only real, active users); their ids."""
+        return await upsert_agents(
+            target=self.stack.targets["supervisor"],
+            metadata=ServiceTokens(self.stack.secret).metadata(TENANT),
+            tenant=TENANT,
+            names=[f"chaos-agent-{n}" for n in range(count)],
         )
 
     def dashboard_token(self) -> str:

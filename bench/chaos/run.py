@@ -189,6 +189,7 @@ class ChaosRun:
         self.say = say
         self.run_id = secrets.token_hex(3)
         self.phases: list[Phase] = []
+        self.agents: list[str] = []
 
     async def run(self) -> list[Phase]:
         """Runs every phase; returns them with their final checks."""
@@ -198,6 +199,7 @@ class ChaosRun:
             try:
                 await cluster.start()
                 await cluster.add_tenant(provider_base_url=double.meta_base_url)
+                self.agents = await cluster.add_agents(len(self.plan.faults))
                 self.say(f"stack ready in {time.monotonic() - began:.1f}s (gateway {cluster.gateway_url})")
                 limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
                 async with httpx.AsyncClient(limits=limits) as client:
@@ -363,7 +365,7 @@ class ChaosRun:
             payload = {
                 "ticket_id": phase.ticket_id,
                 "starts_at": starts_at.isoformat(),
-                "agent_user_id": f"chaos-agent-{index}",
+                "agent_user_id": self.agents[index],
                 "message_to_lead": f"Te proponemos visitar el proyecto ({phase.fault.name}, {self.run_id})",
             }
             proposed = await dashboard.propose(payload, proposing, deadline=deadline)

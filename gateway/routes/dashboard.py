@@ -143,6 +143,7 @@ async def ticket_detail(
         result.visits = VisitsOut(
             proposals=[VisitProposalOut.from_proto(proposal) for proposal in visits.proposals],
             confirmations=[VisitConfirmationOut.from_proto(item) for item in visits.confirmations],
+            lead_no_shows=visits.lead_no_shows,
         )
     if outbound is not None:
         result.outbound_messages = [OutboundOut.from_proto(message) for message in outbound.messages]

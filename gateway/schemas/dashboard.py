@@ -330,6 +330,7 @@ class VisitsOut(BaseModel):
 
     proposals: list[VisitProposalOut] = Field(description="Every proposal, oldest first.")
     confirmations: list[VisitConfirmationOut] = Field(description="Every confirmation.")
+    lead_no_shows: int = Field(0, description="Visits the ticket's lead missed, on any of their tickets.")
 
 
 class OutboundOut(BaseModel):

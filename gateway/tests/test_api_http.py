@@ -285,7 +285,7 @@ async def test_ticket_detail_shows_the_timeline(gateway: Gateway) -> None:
     (event,) = body["events"]
     assert (event["type"], event["correlation_id"]) == ("message.received", stored.ticket_id)
     assert event["payload"]["message_id"] == stored.message_id
-    assert body["visits"] == {"proposals": [], "confirmations": []}
+    assert body["visits"] == {"proposals": [], "confirmations": [], "lead_no_shows": 0}
     assert body["outbound_messages"] == []
 
 

@@ -293,7 +293,11 @@ class Repository:
         await self.outbox.enqueue(
             conn,
             kind=LEAD_REPLY,
-            payload=visits_pb2.HandleLeadReplyRequest(ticket_id=str(ticket_id), reply_id=row.message.reply_id),
+            payload=visits_pb2.HandleLeadReplyRequest(
+                ticket_id=str(ticket_id),
+                reply_id=row.message.reply_id,
+                message_id=f"{row.message.channel}:{row.message.provider_message_id}",
+            ),
             tenant=row.tenant,
             dedupe_key=f"{LEAD_REPLY}:{row.tenant}:{row.message.channel}:{row.message.provider_message_id}",
             # A lead's taps reach visits in the order they were stored.

@@ -109,6 +109,8 @@ def append_request(outbound: Outbound) -> ingest_pb2.AppendOutboundMessageReques
         payload["template"] = outbound.template
     if outbound.buttons:
         payload["buttons"] = outbound.buttons
+    if outbound.list_menu:
+        payload["list"] = outbound.list_menu
     return ingest_pb2.AppendOutboundMessageRequest(
         ticket_id=str(outbound.ticket_id),
         dedupe_key=f"{TIMELINE_KEY}{outbound.id}",
@@ -130,6 +132,7 @@ def outgoing(outbound: Outbound) -> Outgoing:
         text=outbound.text,
         template=outbound.template,
         buttons=list(outbound.buttons or []),
+        list_menu=outbound.list_menu,
     )
 
 

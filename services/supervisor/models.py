@@ -13,7 +13,7 @@ PROVIDERS = ("meta", "gupshup", "sandbox")
 # Providers a tenant can hold an account with; the sandbox needs none.
 ACCOUNT_PROVIDERS = ("meta", "gupshup")
 CHANNELS = ("meta", "gupshup", "manual")
-KINDS = ("text", "template", "interactive")
+KINDS = ("text", "template", "interactive", "list")
 
 
 @dataclass(slots=True)
@@ -72,6 +72,20 @@ class Button:
 
 
 @dataclass(slots=True)
+class ListRow:
+    id: str
+    title: str
+    description: str
+
+
+@dataclass(slots=True)
+class ReplyList:
+    button: str
+    section_title: str
+    rows: list[ListRow]
+
+
+@dataclass(slots=True)
 class ReplyRequest:
     """A reply as the caller asked for it, before any rule ran."""
 
@@ -80,6 +94,8 @@ class ReplyRequest:
     template: Template | None
     buttons: list[Button]
     idempotency_key: str
+    list_menu: ReplyList | None = None
+    template_if_window_closed: Template | None = None
 
 
 @dataclass(slots=True)
@@ -111,6 +127,7 @@ class Draft:
     text: str
     template: dict[str, Any] | None
     buttons: list[dict[str, str]] | None
+    list_menu: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -137,6 +154,8 @@ class Outbound:
     attempts: int
     created_at: datetime
     updated_at: datetime
+    # A list message's button, section and rows (supervisor migration 0006 added it).
+    list_menu: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

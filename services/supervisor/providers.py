@@ -37,6 +37,8 @@ class Outgoing:
     text: str
     template: dict[str, Any] | None = None
     buttons: list[dict[str, str]] = field(default_factory=list)
+    # A list message: {"button", "section", "rows": [{"id", "title", "description"}]}.
+    list_menu: dict[str, Any] | None = None
 
 
 class SendError(Exception):
@@ -104,7 +106,25 @@ def meta_body(message: Outgoing) -> dict[str, Any]:
         buttons = [{"type": "reply", "reply": {"id": b["id"], "title": b["title"]}} for b in message.buttons]
         interactive = {"type": "button", "body": {"text": message.text}, "action": {"buttons": buttons}}
         return {**body, "type": "interactive", "interactive": interactive}
+    if message.kind == "list" and message.list_menu is not None:
+        menu = message.list_menu
+        section: dict[str, Any] = {"rows": [_meta_row(row) for row in menu["rows"]]}
+        if menu.get("section"):
+            section["title"] = menu["section"]
+        action = {"button": menu["button"], "sections": [section]}
+        return {
+            **body,
+            "type": "interactive",
+            "interactive": {"type": "list", "body": {"text": message.text}, "action": action},
+        }
     return {**body, "type": "text", "text": {"body": message.text}}
+
+
+def _meta_row(row: dict[str, str]) -> dict[str, str]:
+    shown = {"id": row["id"], "title": row["title"]}
+    if row.get("description"):
+        shown["description"] = row["description"]
+    return shown
 
 
 def meta_error(response: httpx.Response) -> SendError:
@@ -172,6 +192,30 @@ def gupshup_request(account: ProviderAccount, message: Outgoing) -> tuple[str, d
             "msgid": str(message.outbound_id),
             "content": {"type": "text", "text": message.text},
             "options": [{"type": "text", "title": b["title"], "postbackText": b["id"]} for b in message.buttons],
+        }
+    elif message.kind == "list" and message.list_menu is not None:
+        menu = message.list_menu
+        payload = {
+            "type": "list",
+            "title": "",
+            "body": message.text,
+            "msgid": str(message.outbound_id),
+            "globalButtons": [{"type": "text", "title": menu["button"]}],
+            "items": [
+                {
+                    "title": menu.get("section") or "",
+                    "subtitle": "",
+                    "options": [
+                        {
+                            "type": "text",
+                            "title": row["title"],
+                            "description": row.get("description") or "",
+                            "postbackText": row["id"],
+                        }
+                        for row in menu["rows"]
+                    ],
+                }
+            ],
         }
     else:
         payload = {"type": "text", "text": message.text}

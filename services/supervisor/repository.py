@@ -198,6 +198,7 @@ class Repository:
             "text": draft.text,
             "template": _json(draft.template),
             "buttons": _json(draft.buttons),
+            "list_menu": _json(draft.list_menu),
         }
         cur = conn.cursor(row_factory=class_row(Outbound))
         await cur.execute(SQL.insert_outbound, params)

@@ -57,6 +57,13 @@ MAX_INTERACTIVE_TEXT = 1024
 MAX_BUTTONS = 3
 MAX_BUTTON_TITLE = 20
 MAX_BUTTON_ID = 256
+# WhatsApp's limits for list messages.
+MAX_LIST_ROWS = 10
+MAX_LIST_BUTTON = 20
+MAX_LIST_SECTION = 24
+MAX_ROW_ID = 200
+MAX_ROW_TITLE = 24
+MAX_ROW_DESCRIPTION = 72
 MAX_TEMPLATE_PARAMETERS = 50
 MAX_PARAMETER = 1024
 MAX_KEY = 200
@@ -124,6 +131,8 @@ def _checked_reply(request: ReplyRequest) -> dict[str, Any]:
         }
     if not text:
         raise InvalidArgument("text or a template is required", field="text")
+    if request.list_menu is not None:
+        return _checked_list(text, request)
     if not request.buttons:
         if len(text) > MAX_TEXT:
             raise InvalidArgument(f"text is longer than {MAX_TEXT} characters", field="text")
@@ -155,6 +164,47 @@ def ticket_info(reply: ingest_pb2.GetTicketResponse) -> TicketInfo:
         assignee_user_id=ticket.assignee_user_id,
         reply_address=ticket.reply_address,
     )
+
+
+def _checked_list(text: str, request: ReplyRequest) -> dict[str, Any]:
+    """A list message once WhatsApp's limits hold (rows, titles, ids)."""
+    menu = request.list_menu
+    assert menu is not None
+    if request.buttons:
+        raise InvalidArgument("send either buttons or a list, not both", field="buttons")
+    if len(text) > MAX_INTERACTIVE_TEXT:
+        raise InvalidArgument(f"text with a list is at most {MAX_INTERACTIVE_TEXT} characters", field="text")
+    button, section = menu.button.strip(), menu.section_title.strip()
+    if not button or len(button) > MAX_LIST_BUTTON:
+        raise InvalidArgument(f"list.button needs 1-{MAX_LIST_BUTTON} characters", field="list.button")
+    if len(section) > MAX_LIST_SECTION:
+        raise InvalidArgument(
+            f"list.section_title is at most {MAX_LIST_SECTION} characters", field="list.section_title"
+        )
+    if not 1 <= len(menu.rows) <= MAX_LIST_ROWS:
+        raise InvalidArgument(f"a list has 1-{MAX_LIST_ROWS} rows", field="list.rows")
+    rows = [{"id": r.id.strip(), "title": r.title.strip(), "description": r.description.strip()} for r in menu.rows]
+    for index, row in enumerate(rows):
+        if not row["id"] or len(row["id"]) > MAX_ROW_ID:
+            raise InvalidArgument(f"each row needs an id of 1-{MAX_ROW_ID} characters", field=f"list.rows[{index}].id")
+        if not row["title"] or len(row["title"]) > MAX_ROW_TITLE:
+            raise InvalidArgument(
+                f"each row needs a title of 1-{MAX_ROW_TITLE} characters", field=f"list.rows[{index}].title"
+            )
+        if len(row["description"]) > MAX_ROW_DESCRIPTION:
+            raise InvalidArgument(
+                f"a row description is at most {MAX_ROW_DESCRIPTION} characters",
+                field=f"list.rows[{index}].description",
+            )
+    if len({row["id"] for row in rows}) != len(rows):
+        raise InvalidArgument("row ids must differ", field="list.rows")
+    return {
+        "kind": "list",
+        "text": text,
+        "template": None,
+        "buttons": None,
+        "list_menu": {"button": button, "section": section, "rows": rows},
+    }
 
 
 def request_hash(ticket_id: uuid.UUID, reply: dict[str, Any]) -> str:
@@ -258,7 +308,19 @@ class SupervisorService:
             raise InvalidArgument(
                 f"idempotency_key must be 1-{MAX_KEY} printable ASCII characters", field="idempotency_key"
             )
-        digest = request_hash(ticket_id, reply)
+        fallback = None
+        if request.template_if_window_closed is not None:
+            fallback = _checked_reply(
+                ReplyRequest(
+                    ticket_id=request.ticket_id,
+                    text="",
+                    template=request.template_if_window_closed,
+                    buttons=[],
+                    idempotency_key=key,
+                )
+            )
+        # The fallback is part of what was asked: the same key with another fallback is another reply.
+        digest = request_hash(ticket_id, {**reply, "fallback": fallback} if fallback else reply)
         existing = await self.repository.outbound_by_key(tenant=principal.tenant, idempotency_key=key)
         if existing is not None:
             return await self._repeat(existing, digest=digest), True
@@ -266,6 +328,8 @@ class SupervisorService:
             ticket = ticket_info(await self.ingest.get_ticket(principal.tenant, str(ticket_id)))
         except NotFound as exc:
             raise NotFound("ticket not found", field="ticket_id") from exc
+        if reply["kind"] != "template" and fallback and not window_open(ticket.last_inbound_at, now=now_utc()):
+            reply = fallback
         if reply["kind"] != "template" and not window_open(ticket.last_inbound_at, now=now_utc()):
             raise Refused(
                 "template required: the lead's last message is more than 24 h old (or there is none), "

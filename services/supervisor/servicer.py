@@ -71,6 +71,10 @@ def user_pb(user: models.User) -> pb.User:
     return pb.User(id=str(user.id), name=user.name, email=user.email, role=ROLE_ENUM[user.role], active=user.active)
 
 
+def _template(template: pb.Template) -> models.Template:
+    return models.Template(name=template.name, language=template.language, parameters=list(template.parameters))
+
+
 class SupervisorServicer(supervisor_pb2_grpc.SupervisorServiceServicer):
     """Thin gRPC adapter over SupervisorService."""
 
@@ -125,13 +129,19 @@ class SupervisorServicer(supervisor_pb2_grpc.SupervisorServiceServicer):
             request=models.ReplyRequest(
                 ticket_id=request.ticket_id,
                 text=request.text,
-                template=models.Template(
-                    name=template.name, language=template.language, parameters=list(template.parameters)
-                )
-                if template is not None
-                else None,
+                template=_template(template) if template is not None else None,
                 buttons=[models.Button(id=b.id, title=b.title) for b in request.buttons],
                 idempotency_key=request.idempotency_key,
+                list_menu=models.ReplyList(
+                    button=request.list.button,
+                    section_title=request.list.section_title,
+                    rows=[models.ListRow(id=r.id, title=r.title, description=r.description) for r in request.list.rows],
+                )
+                if request.HasField("list")
+                else None,
+                template_if_window_closed=_template(request.template_if_window_closed)
+                if request.HasField("template_if_window_closed")
+                else None,
             ),
         )
         return pb.SendReplyResponse(message=outbound_pb(outbound), duplicate=duplicate)

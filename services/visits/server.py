@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Callable
 
 from libs.common.clients import ServiceTokens
+from libs.common.clock import Clock
 from libs.common.db import make_pool
 from libs.common.metrics import track_pool
 from libs.common.outbox import Outbox
@@ -24,7 +25,11 @@ SERVICE_NAME = visits_pb2.DESCRIPTOR.services_by_name["VisitsService"].full_name
 
 
 async def serve(
-    settings: VisitsSettings, *, stop: asyncio.Event | None = None, ready: Callable[[int], None] | None = None
+    settings: VisitsSettings,
+    *,
+    stop: asyncio.Event | None = None,
+    ready: Callable[[int], None] | None = None,
+    clock: Clock | None = None,
 ) -> None:
     """Runs the visits service and its outbox worker until SIGTERM (or `stop`)."""
     configure_telemetry(settings.service_name, settings)
@@ -43,11 +48,17 @@ async def serve(
         lease_seconds=3 * timeout,
         poll_seconds=settings.relay_poll_seconds,
         drain_seconds=timeout + 1,
+        clock=clock,
     )
     outbox_stop = asyncio.Event()
     try:
         service = VisitsService(
-            repository=Repository(pool), settings=settings, outbox=outbox, ingest=ingest, supervisor=supervisor
+            repository=Repository(pool),
+            settings=settings,
+            outbox=outbox,
+            ingest=ingest,
+            supervisor=supervisor,
+            clock=clock,
         )
         servicer = VisitsServicer(service)
         outbox_task = asyncio.create_task(outbox.run(outbox_stop))

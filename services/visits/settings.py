@@ -19,6 +19,12 @@ class VisitsSettings(ServiceSettings):
     ingest_check_timeout_seconds: float = Field(
         1.0, gt=0, validation_alias=AliasChoices("VISITS_INGEST_CHECK_TIMEOUT_SECONDS")
     )
+    supervisor_check_timeout_seconds: float = Field(
+        2.0, gt=0, validation_alias=AliasChoices("VISITS_SUPERVISOR_CHECK_TIMEOUT_SECONDS")
+    )
+    # How long a lookup of the tenant's users stays fresh; a user supervisor deactivates may still be
+    # booked for this long (an unknown id always triggers a lookup).
+    agent_sync_seconds: float = Field(60.0, ge=0, validation_alias=AliasChoices("VISITS_AGENT_SYNC_SECONDS"))
     relay_rpc_timeout_seconds: float = Field(
         5.0, gt=0, validation_alias=AliasChoices("VISITS_RELAY_RPC_TIMEOUT_SECONDS")
     )

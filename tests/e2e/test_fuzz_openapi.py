@@ -91,6 +91,7 @@ class Demo:
     token: str
     ticket_ids: tuple[str, ...]
     proposal_ids: tuple[str, ...]
+    agent_ids: tuple[str, ...]
 
     @property
     def headers(self) -> dict[str, str]:
@@ -109,12 +110,18 @@ def demo(fuzz_stack: RunningStack) -> Demo:
             reply = client.post(f"{PREFIX}/ingest_message", json={"phone": phone, "text": "Quiero visitar"})
             assert reply.status_code == 201, reply.text
             tickets.append(reply.json()["ticket_id"])
+        users = client.get(f"{PREFIX}/bootstrap").json()["users"]
+        agent = next(user["id"] for user in users if user["role"] == "agent")
         proposed = client.post(
-            f"{PREFIX}/visit/propose", json={"ticket_id": tickets[0], "starts_at": tomorrow_at(15, days=9).isoformat()}
+            f"{PREFIX}/visit/propose",
+            json={"ticket_id": tickets[0], "starts_at": tomorrow_at(15, days=9).isoformat(), "agent_user_id": agent},
         )
         assert proposed.status_code == 201, proposed.text
     return Demo(
-        token=issued.stdout.strip(), ticket_ids=tuple(tickets), proposal_ids=(proposed.json()["proposal"]["id"],)
+        token=issued.stdout.strip(),
+        ticket_ids=tuple(tickets),
+        proposal_ids=(proposed.json()["proposal"]["id"],),
+        agent_ids=(agent,),
     )
 
 
@@ -172,6 +179,7 @@ def aim_at_real_rows(case: Any, demo: Demo) -> None:
     if case.meta is not None and case.meta.generation.mode.is_negative:
         return
     _aim(case.path_parameters, "ticket_id", demo.ticket_ids)
+    _aim(case.path_parameters, "agent_user_id", demo.agent_ids)
     _aim(case.path_parameters, "token", (GUPSHUP_TOKEN,))
     _aim(case.query, "cliente", (DEMO_TENANT,))
     _aim(case.query, "hub.mode", ("subscribe",))
@@ -179,6 +187,7 @@ def aim_at_real_rows(case: Any, demo: Demo) -> None:
     if isinstance(case.body, dict):
         _aim(case.body, "ticket_id", demo.ticket_ids, only_uuids=True)
         _aim(case.body, "proposal_id", demo.proposal_ids, only_uuids=True)
+        _aim(case.body, "agent_user_id", demo.agent_ids)
         _aim(case.body, "cliente", (DEMO_TENANT,))
 
 

@@ -40,6 +40,7 @@ class Owner:
     phone: str
     ticket_id: str
     proposal_id: str
+    agent: str
 
 
 @dataclass
@@ -58,11 +59,11 @@ async def ingest_http(api: Api, tenant: str, phone: str, text: str = "Hola, quie
     return str(reply.json()["ticket_id"])
 
 
-async def propose_http(api: Api, tenant: str, ticket_id: str, hour: int) -> str:
+async def propose_http(api: Api, tenant: str, ticket_id: str, hour: int, agent: str) -> str:
     reply = await api.client.post(
         f"{PREFIX}/visit/propose",
         json={"ticket_id": ticket_id, "starts_at": tomorrow_at(hour, days=3).isoformat()},
-        headers=api.auth(tenant, Role.AGENT, f"agente-{tenant}"),
+        headers=api.auth(tenant, Role.AGENT, agent),
     )
     assert reply.status_code == 201, reply.text
     return str(reply.json()["proposal"]["id"])
@@ -74,9 +75,10 @@ async def pair(api: Api) -> Pair:
     a, b = await api.stack.new_tenant(), await api.stack.new_tenant()
     phone = a_phone()
     ticket_id = await ingest_http(api, b, phone, "Soy de B, quiero visitar Palermo")
-    proposal_id = await propose_http(api, b, ticket_id, hour=14)
+    agent = await api.stack.new_user(b)
+    proposal_id = await propose_http(api, b, ticket_id, hour=14, agent=agent)
     await ingest_http(api, a, a_phone(), "Soy de A")
-    return Pair(a=a, b=Owner(tenant=b, phone=phone, ticket_id=ticket_id, proposal_id=proposal_id))
+    return Pair(a=a, b=Owner(tenant=b, phone=phone, ticket_id=ticket_id, proposal_id=proposal_id, agent=agent))
 
 
 async def owner_view(stack: Stack, owner: Owner) -> dict[str, Any]:
@@ -338,12 +340,13 @@ async def test_visits_never_read_or_change_another_tenants_proposals(stack: Stac
 async def test_propose_with_a_project_code_checks_the_ticket_and_never_blocks_its_owner(api: Api) -> None:
     a, b = await api.stack.new_tenant(), await api.stack.new_tenant()
     ticket_id = await ingest_http(api, b, a_phone())
-    md = api.stack.md(a, Role.AGENT, "agente-a")
+    agent_a, agent_b = await api.stack.new_user(a), await api.stack.new_user(b)
+    md = api.stack.md(a, Role.AGENT, agent_a)
     code = await rpc_code(
         api.stack.visits.ProposeVisit(
             visits_pb2.ProposeVisitRequest(
                 ticket_id=ticket_id,
-                agent_user_id="agente-a",
+                agent_user_id=agent_a,
                 starts_at=timestamp(tomorrow_at(13, days=6)),
                 project_code="PALERMO-01",
             ),
@@ -355,7 +358,7 @@ async def test_propose_with_a_project_code_checks_the_ticket_and_never_blocks_it
     owners = await api.client.post(
         f"{PREFIX}/visit/propose",
         json={"ticket_id": ticket_id, "starts_at": tomorrow_at(15, days=6).isoformat()},
-        headers=api.auth(b, Role.AGENT, "agente-b"),
+        headers=api.auth(b, Role.AGENT, agent_b),
     )
     assert (code, owners.status_code) == (grpc.StatusCode.NOT_FOUND, 201), owners.text
 
@@ -367,8 +370,9 @@ async def test_propose_while_ingest_is_down_never_takes_another_tenants_ticket(
     async with running_stack(database_url=database_url, redis_url=redis_url) as own:
         a, b = await own.new_tenant(), await own.new_tenant()
         stored = await own.ingest.IngestMessage(inbound(a_phone()), metadata=own.md(b), timeout=10)
+        agent_a, agent_b = await own.new_user(a), await own.new_user(b)
         propose = visits_pb2.ProposeVisitRequest(
-            ticket_id=stored.ticket_id, agent_user_id="agente-a", starts_at=timestamp(tomorrow_at(13, days=7))
+            ticket_id=stored.ticket_id, agent_user_id=agent_a, starts_at=timestamp(tomorrow_at(13, days=7))
         )
         await own.stop_service("ingest")
         try:
@@ -378,7 +382,7 @@ async def test_propose_while_ingest_is_down_never_takes_another_tenants_ticket(
         owners = await rpc_code(
             own.visits.ProposeVisit(
                 visits_pb2.ProposeVisitRequest(
-                    ticket_id=stored.ticket_id, agent_user_id="agente-b", starts_at=timestamp(tomorrow_at(15, days=7))
+                    ticket_id=stored.ticket_id, agent_user_id=agent_b, starts_at=timestamp(tomorrow_at(15, days=7))
                 ),
                 metadata=own.md(b, Role.AGENT, "b"),
                 timeout=10,
@@ -417,6 +421,7 @@ async def test_supervisor_lists_only_the_callers_users(stack: Stack, pair: Pair)
     theirs = {
         (await a_user(stack, pair.b.tenant, "beto", supervisor_pb2.ROLE_AGENT)).id,
         (await a_user(stack, pair.b.tenant, "bea", supervisor_pb2.ROLE_SUPERVISOR)).id,
+        pair.b.agent,
     }
     for md in (stack.md(pair.a), stack.md(pair.a, Role.AGENT, "ana")):
         listed = await stack.supervisor.ListUsers(

@@ -30,7 +30,7 @@ async def ticket(api: Api, tenant: str, ticket_id: str) -> dict:
 
 async def test_the_monoliths_visit_check(api: Api) -> None:
     tenant = await api.stack.new_tenant()
-    headers = api.auth(tenant, Role.AGENT, "agente-1")
+    headers = api.auth(tenant, Role.AGENT, await api.stack.new_user(tenant))
     ticket_id = await new_ticket(api, tenant)
     at = tomorrow_at(15)
 
@@ -69,7 +69,7 @@ async def test_the_monoliths_visit_check(api: Api) -> None:
 
 async def test_concurrent_overlapping_proposals_one_wins_others_409(api: Api) -> None:
     tenant = await api.stack.new_tenant()
-    headers = api.auth(tenant, Role.AGENT, "agente-1")
+    headers = api.auth(tenant, Role.AGENT, await api.stack.new_user(tenant))
     tickets = [await new_ticket(api, tenant) for _ in range(20)]
     at = tomorrow_at(10)
     replies = await asyncio.gather(
@@ -100,11 +100,48 @@ async def test_concurrent_overlapping_proposals_one_wins_others_409(api: Api) ->
 async def test_bad_proposals_get_a_clear_error_and_store_nothing(api: Api, body: dict, status: int, field: str) -> None:
     tenant = await api.stack.new_tenant()
     ticket_id = await new_ticket(api, tenant)
+    agent = await api.stack.new_user(tenant)
     reply = await api.client.post(
-        f"{PREFIX}/visit/propose", json={"ticket_id": ticket_id, **body}, headers=api.auth(tenant, Role.AGENT, "a")
+        f"{PREFIX}/visit/propose", json={"ticket_id": ticket_id, **body}, headers=api.auth(tenant, Role.AGENT, agent)
     )
     assert reply.status_code == status, reply.text
     assert field in reply.text
+    assert (await ticket(api, tenant, ticket_id))["visits"]["proposals"] == []
+
+
+async def test_visits_overlapping_by_half_a_second_are_a_409(api: Api) -> None:
+    """#12 finding 9: the overlap rule is exact at the stored precision, not in whole seconds."""
+    tenant = await api.stack.new_tenant()
+    headers = api.auth(tenant, Role.AGENT, await api.stack.new_user(tenant))
+    at = tomorrow_at(11, days=2)
+    first = await api.client.post(
+        f"{PREFIX}/visit/propose",
+        json={"ticket_id": await new_ticket(api, tenant), "starts_at": at.isoformat(), "duration_minutes": 60},
+        headers=headers,
+    )
+    assert first.status_code == 201, first.text
+    half_second_early = at + timedelta(minutes=59, seconds=59, milliseconds=500)
+    second = await api.client.post(
+        f"{PREFIX}/visit/propose",
+        json={"ticket_id": await new_ticket(api, tenant), "starts_at": half_second_early.isoformat()},
+        headers=headers,
+    )
+    assert second.status_code == 409, second.text
+    assert first.json()["proposal"]["id"] in second.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("agent", ["agente-inventado", "00000000-0000-0000-0000-000000000000"])
+async def test_a_made_up_agent_is_a_400_naming_the_field(api: Api, agent: str) -> None:
+    """#12 finding 10: only active users of the tenant have a calendar."""
+    tenant = await api.stack.new_tenant()
+    ticket_id = await new_ticket(api, tenant)
+    reply = await api.client.post(
+        f"{PREFIX}/visit/propose",
+        json={"ticket_id": ticket_id, "starts_at": tomorrow_at(12).isoformat(), "agent_user_id": agent},
+        headers=api.auth(tenant, Role.SUPERVISOR, await api.stack.new_user(tenant)),
+    )
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["error"]["details"] == [{"field": "agent_user_id"}]
     assert (await ticket(api, tenant, ticket_id))["visits"]["proposals"] == []
 
 

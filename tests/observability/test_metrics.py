@@ -68,11 +68,12 @@ async def test_each_service_port_shows_its_series_after_traffic(metered: tuple[S
         metadata=stack.system_md(),
         timeout=10,
     )
+    agent = await stack.new_user(tenant)
     await stack.visits.ProposeVisit(
         visits_pb2.ProposeVisitRequest(
-            ticket_id=stored.ticket_id, agent_user_id="agent-1", starts_at=timestamp(tomorrow_at(11))
+            ticket_id=stored.ticket_id, agent_user_id=agent, starts_at=timestamp(tomorrow_at(11))
         ),
-        metadata=stack.md(tenant, Role.AGENT, "agent-1"),
+        metadata=stack.md(tenant, Role.AGENT, agent),
         timeout=10,
     )
 

@@ -79,6 +79,7 @@ async def test_the_outbox_relay_continues_the_trace_of_the_proposal_that_wrote_t
     stack = api.stack
     tenant = await stack.new_tenant()
     ticket_id = await new_ticket(api, tenant)
+    agent = await stack.new_user(tenant)
     # With ingest down the proposal's own attempt fails: the relay loop delivers the row later, from
     # another task, with nothing but the row to tell it which trace it belongs to.
     await stack.stop_service("ingest")
@@ -86,7 +87,7 @@ async def test_the_outbox_relay_continues_the_trace_of_the_proposal_that_wrote_t
         proposed = await api.client.post(
             f"{PREFIX}/visit/propose",
             json={"ticket_id": ticket_id, "starts_at": tomorrow_at(16).isoformat()},
-            headers=api.auth(tenant, Role.AGENT, "agente-1"),
+            headers=api.auth(tenant, Role.AGENT, agent),
         )
     finally:
         await stack.start_service("ingest")

@@ -23,6 +23,7 @@ from services.visits.server import serve as serve_visits
 from services.visits.settings import VisitsSettings
 from vertice360.ingest.v1 import ingest_pb2 as ingest_pb
 from vertice360.ingest.v1 import ingest_pb2_grpc
+from vertice360.supervisor.v1 import supervisor_pb2 as supervisor_pb
 from vertice360.supervisor.v1 import supervisor_pb2_grpc
 from vertice360.visits.v1 import visits_pb2_grpc
 
@@ -51,15 +52,18 @@ class Stack:
     secret: str
     env: dict[str, Any]
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+    serve_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     _running: dict[str, tuple[asyncio.Event, asyncio.Task[None]]] = field(default_factory=dict)
 
     async def start_service(self, name: str, **overrides: Any) -> None:
-        """Serves `name` on its target until stop_service (settings overridable by env name)."""
+        """Serves `name` on its target until stop_service (settings overridable by env name; `serve` arguments
+        such as a test clock come from `serve_options`)."""
         serve, settings_cls, listen_var = SPECS[name]
         settings = settings_cls(**{**self.env, listen_var: self.targets[name], "DB_POOL_MAX": 20, **overrides})
         stop = asyncio.Event()
         ready = asyncio.get_running_loop().create_future()
-        task = asyncio.create_task(serve(settings, stop=stop, ready=ready.set_result))
+        options = self.serve_options.get(name, {})
+        task = asyncio.create_task(serve(settings, stop=stop, ready=ready.set_result, **options))
         await asyncio.wait({ready, task}, return_when=asyncio.FIRST_COMPLETED)
         if task.done():
             task.result()
@@ -101,9 +105,25 @@ class Stack:
         )
         return slug
 
+    async def new_user(
+        self, tenant: str, *, role: supervisor_pb.Role.ValueType = supervisor_pb.ROLE_AGENT, active: bool = True
+    ) -> str:
+        """Creates a user of `tenant` in supervisor (an agent unless `role` says otherwise); returns its id."""
+        name = f"user-{secrets.token_hex(4)}"
+        reply = await self.supervisor.UpsertUser(
+            supervisor_pb.UpsertUserRequest(
+                user=supervisor_pb.User(name=name, email=f"{name}@example.com", role=role, active=active)
+            ),
+            metadata=self.md(tenant),
+            timeout=10,
+        )
+        return reply.user.id
+
 
 @asynccontextmanager
-async def running_stack(*, database_url: str, redis_url: str, **env: Any) -> AsyncIterator[Stack]:
+async def running_stack(
+    *, database_url: str, redis_url: str, serve_options: dict[str, dict[str, Any]] | None = None, **env: Any
+) -> AsyncIterator[Stack]:
     """Serves ingest, visits and supervisor in this event loop until the block ends."""
     targets = {name: f"127.0.0.1:{free_port()}" for name in SPECS}
     stack = Stack(
@@ -116,6 +136,7 @@ async def running_stack(*, database_url: str, redis_url: str, **env: Any) -> Asy
             **{f"{name.upper()}_TARGET": target for name, target in targets.items()},
             **env,
         },
+        serve_options=serve_options or {},
     )
     try:
         for name in SPECS:

@@ -21,6 +21,10 @@ class IngestClient(Peer):
         reply = await self.call(self._stub.GetTenant, pb.GetTenantRequest(), tenant=tenant, within=within)
         return reply.tenant
 
+    async def get_catalog(self, tenant: str, *, within: float | None = None) -> pb.GetCatalogResponse:
+        """The tenant's projects and marketing assets."""
+        return await self.call(self._stub.GetCatalog, pb.GetCatalogRequest(), tenant=tenant, within=within)
+
     async def get_ticket(self, tenant: str, ticket_id: str, *, within: float | None = None) -> pb.GetTicketResponse:
         """One ticket with its messages and events."""
         request = pb.GetTicketRequest(ticket_id=ticket_id)

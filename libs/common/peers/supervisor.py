@@ -19,3 +19,11 @@ class SupervisorClient(Peer):
     async def send_reply(self, tenant: str, request: pb.SendReplyRequest) -> pb.SendReplyResponse:
         """Stores a message to the lead and queues its delivery, once per idempotency key."""
         return await self.call(self._stub.SendReply, request, tenant=tenant)
+
+    async def list_users(
+        self, tenant: str, *, include_inactive: bool = False, within: float | None = None
+    ) -> list[pb.User]:
+        """The tenant's users (with the inactive ones when asked)."""
+        request = pb.ListUsersRequest(include_inactive=include_inactive)
+        reply = await self.call(self._stub.ListUsers, request, tenant=tenant, within=within)
+        return list(reply.users)

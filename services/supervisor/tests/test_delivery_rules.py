@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from libs.common.errors import InvalidArgument
 from services.supervisor.delivery import CircuitBreaker
-from services.supervisor.models import Button, ProviderAccount, ReplyRequest, Template
+from services.supervisor.models import Button, ListRow, ProviderAccount, ReplyList, ReplyRequest, Template
 from services.supervisor.providers import Outgoing, gupshup_error, gupshup_request, meta_body, meta_error
 from services.supervisor.service import _checked_reply, request_hash, window_open
 from services.supervisor.settings import SupervisorSettings
@@ -244,3 +244,80 @@ def test_settings_defaults_and_checks() -> None:
         SupervisorSettings(DELIVERY_LEASE_SECONDS=10, PROVIDER_TIMEOUT_SECONDS=10)
     with pytest.raises(ValidationError):
         SupervisorSettings(META_GRAPH_BASE_URL="graph.facebook.com")
+
+
+MENU = {
+    "button": "Ver horarios",
+    "section": "Horarios disponibles",
+    "rows": [{"id": "v360v:s:abc", "title": "Jue 05/02 10:00", "description": "Visita de 60 min"}],
+}
+
+
+def test_list_messages_for_meta_and_gupshup() -> None:
+    assert meta_body(message(kind="list", text="Elegí un horario", list_menu=MENU))["interactive"] == {
+        "type": "list",
+        "body": {"text": "Elegí un horario"},
+        "action": {
+            "button": "Ver horarios",
+            "sections": [
+                {
+                    "title": "Horarios disponibles",
+                    "rows": [{"id": "v360v:s:abc", "title": "Jue 05/02 10:00", "description": "Visita de 60 min"}],
+                }
+            ],
+        },
+    }
+    account = ProviderAccount(provider="gupshup", sender_id="917834811114", secret="k", app_name="Acme", base_url="")
+    path, form = gupshup_request(account, message(kind="list", text="Elegí un horario", list_menu=MENU))
+    assert path == "/wa/api/v1/msg"
+    assert json.loads(form["message"]) == {
+        "type": "list",
+        "title": "",
+        "body": "Elegí un horario",
+        "msgid": str(uuid.UUID(int=7)),
+        "globalButtons": [{"type": "text", "title": "Ver horarios"}],
+        "items": [
+            {
+                "title": "Horarios disponibles",
+                "subtitle": "",
+                "options": [
+                    {
+                        "type": "text",
+                        "title": "Jue 05/02 10:00",
+                        "description": "Visita de 60 min",
+                        "postbackText": "v360v:s:abc",
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def listing(rows: list[ListRow], button: str = "Ver horarios", section: str = "Horarios") -> ReplyRequest:
+    request = reply("Elegí")
+    request.list_menu = ReplyList(button=button, section_title=section, rows=rows)
+    return request
+
+
+@pytest.mark.parametrize(
+    ("request_", "field"),
+    [
+        (listing([ListRow(str(i), "t", "") for i in range(11)]), "list.rows"),
+        (listing([]), "list.rows"),
+        (listing([ListRow("a", "x" * 25, "")]), "list.rows[0].title"),
+        (listing([ListRow("a", "t", "d" * 73)]), "list.rows[0].description"),
+        (listing([ListRow("a" * 201, "t", "")]), "list.rows[0].id"),
+        (listing([ListRow("a", "t", ""), ListRow("a", "u", "")]), "list.rows"),
+        (listing([ListRow("a", "t", "")], button="x" * 21), "list.button"),
+        (listing([ListRow("a", "t", "")], section="x" * 25), "list.section_title"),
+    ],
+)
+def test_bad_lists_are_refused(request_: ReplyRequest, field: str) -> None:
+    with pytest.raises(InvalidArgument) as exc:
+        _checked_reply(request_)
+    assert exc.value.field == field
+
+
+def test_a_good_list() -> None:
+    checked = _checked_reply(listing([ListRow(f"v360v:s:{i}", f"Jue {i}", "60 min") for i in range(10)]))
+    assert checked["kind"] == "list" and len(checked["list_menu"]["rows"]) == 10

@@ -1,6 +1,6 @@
--- The active visit of the agent that overlaps the requested slot (to name it in the 409).
+-- The active visit of the agent whose blocked time overlaps the requested one (to name it in the 409).
 SELECT * FROM visits.visit_proposals
-WHERE tenant = %(tenant)s AND agent_user_id = %(agent_user_id)s AND status IN ('proposed', 'confirmed')
-  AND starts_at < %(ends_at)s AND ends_at > %(starts_at)s
+WHERE tenant = %(tenant)s AND agent_key = %(agent_key)s AND status IN ('proposed', 'confirmed')
+  AND blocked_from < %(blocked_until)s AND blocked_until > %(blocked_from)s
 ORDER BY starts_at
 LIMIT 1

@@ -15,6 +15,7 @@ from libs.common.db import libpq_url
 from tests.support.builders import a_phone, inbound, timestamp, tomorrow_at
 from tests.support.stack import Stack, running_stack
 from vertice360.ingest.v1 import ingest_pb2 as ingest_pb
+from vertice360.supervisor.v1 import supervisor_pb2 as supervisor_pb
 from vertice360.visits.v1 import visits_pb2 as pb
 
 pytestmark = pytest.mark.integration
@@ -41,11 +42,12 @@ async def ticket_of(stack: Stack, tenant: str, ticket_id: str) -> ingest_pb.GetT
 
 async def test_propose_confirm_reschedule_move_the_ticket_stage(stack: Stack) -> None:
     tenant = await stack.new_tenant()
-    md = stack.md(tenant, Role.AGENT, "agent-1")
+    agent = await stack.new_user(tenant)
+    md = stack.md(tenant, Role.AGENT, agent)
     ticket_id = await new_ticket(stack, tenant)
     at = tomorrow_at(15)
 
-    proposed = await stack.visits.ProposeVisit(propose(ticket_id, "agent-1", at), metadata=md, timeout=10)
+    proposed = await stack.visits.ProposeVisit(propose(ticket_id, agent, at), metadata=md, timeout=10)
     assert proposed.ticket_stage == "Esperando confirmación"
     ticket = await ticket_of(stack, tenant, ticket_id)
     assert ticket.ticket.stage == "Esperando confirmación"
@@ -83,12 +85,13 @@ async def test_propose_confirm_reschedule_move_the_ticket_stage(stack: Stack) ->
 
 async def test_twenty_concurrent_overlapping_proposals_one_wins(stack: Stack) -> None:
     tenant = await stack.new_tenant()
-    md = stack.md(tenant, Role.AGENT, "agent-1")
+    agent = await stack.new_user(tenant)
+    md = stack.md(tenant, Role.AGENT, agent)
     tickets = [await new_ticket(stack, tenant) for _ in range(20)]
     at = tomorrow_at(10)
     results = await asyncio.gather(
         *(
-            stack.visits.ProposeVisit(propose(t, "agent-1", at + timedelta(minutes=i)), metadata=md, timeout=20)
+            stack.visits.ProposeVisit(propose(t, agent, at + timedelta(minutes=i)), metadata=md, timeout=20)
             for i, t in enumerate(tickets)
         ),
         return_exceptions=True,
@@ -102,9 +105,10 @@ async def test_twenty_concurrent_overlapping_proposals_one_wins(stack: Stack) ->
 
 async def test_twenty_concurrent_confirms_one_wins(stack: Stack) -> None:
     tenant = await stack.new_tenant()
-    md = stack.md(tenant, Role.AGENT, "agent-1")
+    agent = await stack.new_user(tenant)
+    md = stack.md(tenant, Role.AGENT, agent)
     ticket_id = await new_ticket(stack, tenant)
-    proposed = await stack.visits.ProposeVisit(propose(ticket_id, "agent-1", tomorrow_at(11)), metadata=md, timeout=10)
+    proposed = await stack.visits.ProposeVisit(propose(ticket_id, agent, tomorrow_at(11)), metadata=md, timeout=10)
     results = await asyncio.gather(
         *(
             stack.visits.ConfirmVisit(pb.ConfirmVisitRequest(proposal_id=proposed.proposal.id), metadata=md, timeout=20)
@@ -122,9 +126,10 @@ async def test_twenty_concurrent_confirms_one_wins(stack: Stack) -> None:
 
 async def test_stale_proposal_cannot_be_confirmed_after_reschedule(stack: Stack) -> None:
     tenant = await stack.new_tenant()
-    md = stack.md(tenant, Role.AGENT, "agent-1")
+    agent = await stack.new_user(tenant)
+    md = stack.md(tenant, Role.AGENT, agent)
     ticket_id = await new_ticket(stack, tenant)
-    old = await stack.visits.ProposeVisit(propose(ticket_id, "agent-1", tomorrow_at(12)), metadata=md, timeout=10)
+    old = await stack.visits.ProposeVisit(propose(ticket_id, agent, tomorrow_at(12)), metadata=md, timeout=10)
     await stack.visits.RescheduleVisit(
         pb.RescheduleVisitRequest(proposal_id=old.proposal.id, starts_at=timestamp(tomorrow_at(13))),
         metadata=md,
@@ -138,24 +143,92 @@ async def test_stale_proposal_cannot_be_confirmed_after_reschedule(stack: Stack)
 
 async def test_back_to_back_and_other_agents_do_not_clash(stack: Stack) -> None:
     tenant = await stack.new_tenant()
-    md = stack.md(tenant, Role.AGENT, "agent-1")
+    agent = await stack.new_user(tenant)
+    agent2 = await stack.new_user(tenant, role=supervisor_pb.ROLE_SUPERVISOR)
+    md = stack.md(tenant, Role.AGENT, agent)
     at = tomorrow_at(9)
-    await stack.visits.ProposeVisit(propose(await new_ticket(stack, tenant), "agent-1", at), metadata=md, timeout=10)
+    await stack.visits.ProposeVisit(propose(await new_ticket(stack, tenant), agent, at), metadata=md, timeout=10)
     await stack.visits.ProposeVisit(
-        propose(await new_ticket(stack, tenant), "agent-1", at + timedelta(hours=1)), metadata=md, timeout=10
+        propose(await new_ticket(stack, tenant), agent, at + timedelta(hours=1)), metadata=md, timeout=10
     )
-    await stack.visits.ProposeVisit(propose(await new_ticket(stack, tenant), "agent-2", at), metadata=md, timeout=10)
+    await stack.visits.ProposeVisit(propose(await new_ticket(stack, tenant), agent2, at), metadata=md, timeout=10)
     other_tenant = await stack.new_tenant()
+    other_agent = await stack.new_user(other_tenant)
     await stack.visits.ProposeVisit(
-        propose(await new_ticket(stack, other_tenant), "agent-1", at),
-        metadata=stack.md(other_tenant, Role.AGENT, "agent-1"),
+        propose(await new_ticket(stack, other_tenant), other_agent, at),
+        metadata=stack.md(other_tenant, Role.AGENT, other_agent),
         timeout=10,
     )
     with pytest.raises(grpc.aio.AioRpcError) as exc:
         await stack.visits.ProposeVisit(
-            propose(await new_ticket(stack, tenant), "agent-1", at + timedelta(minutes=59), 30), metadata=md, timeout=10
+            propose(await new_ticket(stack, tenant), agent, at + timedelta(minutes=59), 30), metadata=md, timeout=10
         )
     assert exc.value.code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+async def test_overlap_is_exact_below_a_second(stack: Stack) -> None:
+    tenant = await stack.new_tenant()
+    agent = await stack.new_user(tenant)
+    md = stack.md(tenant, Role.AGENT, agent)
+    at = tomorrow_at(8)
+    await stack.visits.ProposeVisit(propose(await new_ticket(stack, tenant), agent, at), metadata=md, timeout=10)
+    for overlap in (timedelta(milliseconds=500), timedelta(microseconds=1)):
+        with pytest.raises(grpc.aio.AioRpcError) as exc:
+            await stack.visits.ProposeVisit(
+                propose(await new_ticket(stack, tenant), agent, at + timedelta(hours=1) - overlap),
+                metadata=md,
+                timeout=10,
+            )
+        assert exc.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    # Half-open: the next visit may start the very microsecond this one ends.
+    await stack.visits.ProposeVisit(
+        propose(await new_ticket(stack, tenant), agent, at + timedelta(hours=1)), metadata=md, timeout=10
+    )
+
+
+@pytest.mark.parametrize("who", ["made up", "inactive", "other tenant's", "empty"])
+async def test_agent_must_be_an_active_user_of_the_tenant(stack: Stack, who: str) -> None:
+    tenant = await stack.new_tenant()
+    ticket_id = await new_ticket(stack, tenant)
+    agent = {
+        "made up": "agente-inventado",
+        "inactive": await stack.new_user(tenant, active=False),
+        "other tenant's": await stack.new_user(await stack.new_tenant()),
+        "empty": "",
+    }[who]
+    # A service caller has no user id of its own to fall back on, so "empty" names nobody.
+    md = stack.md(tenant)
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        await stack.visits.ProposeVisit(propose(ticket_id, agent, tomorrow_at(10)), metadata=md, timeout=10)
+    assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert dict(exc.value.trailing_metadata() or ())["x-error-field"] == "agent_user_id"
+    listed = await stack.visits.ListVisits(pb.ListVisitsRequest(ticket_id=ticket_id), metadata=md, timeout=10)
+    assert list(listed.proposals) == []
+
+
+async def test_a_user_deactivated_in_supervisor_is_refused_after_the_next_lookup(
+    database_url: str, redis_url: str
+) -> None:
+    async with running_stack(database_url=database_url, redis_url=redis_url, VISITS_AGENT_SYNC_SECONDS=0) as stack:
+        tenant = await stack.new_tenant()
+        agent = await stack.new_user(tenant)
+        md = stack.md(tenant, Role.AGENT, agent)
+        await stack.visits.ProposeVisit(
+            propose(await new_ticket(stack, tenant), agent, tomorrow_at(9)), metadata=md, timeout=10
+        )
+        users = await stack.supervisor.ListUsers(
+            supervisor_pb.ListUsersRequest(), metadata=stack.md(tenant), timeout=10
+        )
+        user = next(u for u in users.users if u.id == agent)
+        user.active = False
+        await stack.supervisor.UpsertUser(
+            supervisor_pb.UpsertUserRequest(user=user), metadata=stack.md(tenant), timeout=10
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as exc:
+            await stack.visits.ProposeVisit(
+                propose(await new_ticket(stack, tenant), agent, tomorrow_at(11)), metadata=md, timeout=10
+            )
+        assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 @pytest.mark.parametrize(
@@ -170,10 +243,11 @@ async def test_back_to_back_and_other_agents_do_not_clash(stack: Stack) -> None:
 )
 async def test_bad_slots_are_invalid(stack: Stack, starts_at: datetime, minutes: int, field: str) -> None:
     tenant = await stack.new_tenant()
-    md = stack.md(tenant, Role.AGENT, "agent-1")
+    agent = await stack.new_user(tenant)
+    md = stack.md(tenant, Role.AGENT, agent)
     ticket_id = await new_ticket(stack, tenant)
     with pytest.raises(grpc.aio.AioRpcError) as exc:
-        await stack.visits.ProposeVisit(propose(ticket_id, "agent-1", starts_at, minutes), metadata=md, timeout=10)
+        await stack.visits.ProposeVisit(propose(ticket_id, agent, starts_at, minutes), metadata=md, timeout=10)
     assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert dict(exc.value.trailing_metadata() or ())["x-error-field"] == field
     listed = await stack.visits.ListVisits(pb.ListVisitsRequest(ticket_id=ticket_id), metadata=md, timeout=10)
@@ -182,11 +256,12 @@ async def test_bad_slots_are_invalid(stack: Stack, starts_at: datetime, minutes:
 
 async def test_unknown_ticket_is_not_found(stack: Stack) -> None:
     tenant = await stack.new_tenant()
+    agent = await stack.new_user(tenant)
     other = await stack.new_tenant()
     foreign_ticket = await new_ticket(stack, other)
     with pytest.raises(grpc.aio.AioRpcError) as exc:
         await stack.visits.ProposeVisit(
-            propose(foreign_ticket, "agent-1", tomorrow_at(16)), metadata=stack.md(tenant, Role.AGENT), timeout=10
+            propose(foreign_ticket, agent, tomorrow_at(16)), metadata=stack.md(tenant, Role.AGENT), timeout=10
         )
     assert exc.value.code() == grpc.StatusCode.NOT_FOUND
 
@@ -216,11 +291,12 @@ def tap(phone: str, reply_id: str) -> ingest_pb.IngestMessageRequest:
 
 async def test_lead_confirms_with_the_reply_button(stack: Stack, database_url: str) -> None:
     tenant = await stack.new_tenant()
-    md = stack.md(tenant, Role.AGENT, "agent-1")
+    agent = await stack.new_user(tenant)
+    md = stack.md(tenant, Role.AGENT, agent)
     phone = a_phone()
     first = await stack.ingest.IngestMessage(inbound(phone, "Hola"), metadata=stack.md(tenant), timeout=10)
     proposed = await stack.visits.ProposeVisit(
-        propose(first.ticket_id, "agent-1", tomorrow_at(17)), metadata=md, timeout=10
+        propose(first.ticket_id, agent, tomorrow_at(17)), metadata=md, timeout=10
     )
     token = await reply_token(database_url, proposed.proposal.id)
 
@@ -286,13 +362,12 @@ async def test_a_tap_with_visits_down_is_stored_at_once_and_confirms_once_visits
 async def test_stage_catches_up_after_ingest_comes_back(database_url: str, redis_url: str) -> None:
     async with running_stack(database_url=database_url, redis_url=redis_url) as stack:
         tenant = await stack.new_tenant()
+        agent = await stack.new_user(tenant)
         ticket_id = await new_ticket(stack, tenant)
-        md = stack.md(tenant, Role.AGENT, "agent-1")
+        md = stack.md(tenant, Role.AGENT, agent)
         await stack.stop_service("ingest")
 
-        proposed = await stack.visits.ProposeVisit(
-            propose(ticket_id, "agent-1", tomorrow_at(14)), metadata=md, timeout=10
-        )
+        proposed = await stack.visits.ProposeVisit(propose(ticket_id, agent, tomorrow_at(14)), metadata=md, timeout=10)
         assert proposed.proposal.status == pb.PROPOSAL_STATUS_PROPOSED
 
         await stack.start_service("ingest")

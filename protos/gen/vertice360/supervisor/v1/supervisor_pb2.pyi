@@ -111,19 +111,43 @@ class ReplyButton(_message.Message):
     title: str
     def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ...) -> None: ...
 
+class ListRow(_message.Message):
+    __slots__ = ("id", "title", "description")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    title: str
+    description: str
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class ReplyList(_message.Message):
+    __slots__ = ("button", "section_title", "rows")
+    BUTTON_FIELD_NUMBER: _ClassVar[int]
+    SECTION_TITLE_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    button: str
+    section_title: str
+    rows: _containers.RepeatedCompositeFieldContainer[ListRow]
+    def __init__(self, button: _Optional[str] = ..., section_title: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[ListRow, _Mapping]]] = ...) -> None: ...
+
 class SendReplyRequest(_message.Message):
-    __slots__ = ("ticket_id", "text", "template", "idempotency_key", "buttons")
+    __slots__ = ("ticket_id", "text", "template", "idempotency_key", "buttons", "list", "template_if_window_closed")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     BUTTONS_FIELD_NUMBER: _ClassVar[int]
+    LIST_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATE_IF_WINDOW_CLOSED_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     text: str
     template: Template
     idempotency_key: str
     buttons: _containers.RepeatedCompositeFieldContainer[ReplyButton]
-    def __init__(self, ticket_id: _Optional[str] = ..., text: _Optional[str] = ..., template: _Optional[_Union[Template, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., buttons: _Optional[_Iterable[_Union[ReplyButton, _Mapping]]] = ...) -> None: ...
+    list: ReplyList
+    template_if_window_closed: Template
+    def __init__(self, ticket_id: _Optional[str] = ..., text: _Optional[str] = ..., template: _Optional[_Union[Template, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., buttons: _Optional[_Iterable[_Union[ReplyButton, _Mapping]]] = ..., list: _Optional[_Union[ReplyList, _Mapping]] = ..., template_if_window_closed: _Optional[_Union[Template, _Mapping]] = ...) -> None: ...
 
 class OutboundMessage(_message.Message):
     __slots__ = ("id", "ticket_id", "message_id", "text", "status", "provider_message_id", "error_code", "error_title", "attempts", "created_at", "updated_at", "author_user_id")

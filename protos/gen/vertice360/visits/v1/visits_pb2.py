@@ -25,15 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!vertice360/visits/v1/visits.proto\x12\x14vertice360.visits.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc1\x02\n\rVisitProposal\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tticket_id\x18\x02 \x01(\t\x12\x15\n\ragent_user_id\x18\x03 \x01(\t\x12-\n\tstarts_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x64uration_minutes\x18\x05 \x01(\x05\x12\x34\n\x06status\x18\x06 \x01(\x0e\x32$.vertice360.visits.v1.ProposalStatus\x12\x1c\n\x14replaces_proposal_id\x18\x07 \x01(\t\x12\x17\n\x0fmessage_to_lead\x18\x08 \x01(\t\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cproject_code\x18\n \x01(\t\"\x8d\x01\n\x11VisitConfirmation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bproposal_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63onfirmed_by\x18\x03 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x04 \x01(\t\x12\x30\n\x0c\x63onfirmed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb7\x01\n\x13ProposeVisitRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x15\n\ragent_user_id\x18\x02 \x01(\t\x12-\n\tstarts_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x64uration_minutes\x18\x04 \x01(\x05\x12\x17\n\x0fmessage_to_lead\x18\x05 \x01(\t\x12\x14\n\x0cproject_code\x18\x06 \x01(\t\"c\n\x14ProposeVisitResponse\x12\x35\n\x08proposal\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12\x14\n\x0cticket_stage\x18\x02 \x01(\t\"\\\n\x13\x43onfirmVisitRequest\x12\x15\n\x0bproposal_id\x18\x01 \x01(\tH\x00\x12\x13\n\tticket_id\x18\x02 \x01(\tH\x00\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\tB\x08\n\x06target\"\xa2\x01\n\x14\x43onfirmVisitResponse\x12\x35\n\x08proposal\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12=\n\x0c\x63onfirmation\x18\x02 \x01(\x0b\x32\'.vertice360.visits.v1.VisitConfirmation\x12\x14\n\x0cticket_stage\x18\x03 \x01(\t\"\x8f\x01\n\x16RescheduleVisitRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12-\n\tstarts_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x64uration_minutes\x18\x03 \x01(\x05\x12\x17\n\x0fmessage_to_lead\x18\x04 \x01(\t\"\x9d\x01\n\x17RescheduleVisitResponse\x12\x35\n\x08proposal\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12\x35\n\x08replaced\x18\x02 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12\x14\n\x0cticket_stage\x18\x03 \x01(\t\"9\n\x12\x43\x61ncelVisitRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"b\n\x13\x43\x61ncelVisitResponse\x12\x35\n\x08proposal\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12\x14\n\x0cticket_stage\x18\x02 \x01(\t\"&\n\x11ListVisitsRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\"\x8c\x01\n\x12ListVisitsResponse\x12\x36\n\tproposals\x18\x01 \x03(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12>\n\rconfirmations\x18\x02 \x03(\x0b\x32\'.vertice360.visits.v1.VisitConfirmation\"=\n\x16HandleLeadReplyRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x10\n\x08reply_id\x18\x02 \x01(\t\"w\n\x17HandleLeadReplyResponse\x12\x0f\n\x07handled\x18\x01 \x01(\x08\x12\x35\n\x08proposal\x18\x02 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12\x14\n\x0cticket_stage\x18\x03 \x01(\t*\xcb\x01\n\x0eProposalStatus\x12\x1f\n\x1bPROPOSAL_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18PROPOSAL_STATUS_PROPOSED\x10\x01\x12\x1d\n\x19PROPOSAL_STATUS_CONFIRMED\x10\x02\x12\x1f\n\x1bPROPOSAL_STATUS_RESCHEDULED\x10\x03\x12\x1d\n\x19PROPOSAL_STATUS_CANCELLED\x10\x04\x12\x1b\n\x17PROPOSAL_STATUS_EXPIRED\x10\x05\x32\x82\x05\n\rVisitsService\x12\x65\n\x0cProposeVisit\x12).vertice360.visits.v1.ProposeVisitRequest\x1a*.vertice360.visits.v1.ProposeVisitResponse\x12\x65\n\x0c\x43onfirmVisit\x12).vertice360.visits.v1.ConfirmVisitRequest\x1a*.vertice360.visits.v1.ConfirmVisitResponse\x12n\n\x0fRescheduleVisit\x12,.vertice360.visits.v1.RescheduleVisitRequest\x1a-.vertice360.visits.v1.RescheduleVisitResponse\x12\x62\n\x0b\x43\x61ncelVisit\x12(.vertice360.visits.v1.CancelVisitRequest\x1a).vertice360.visits.v1.CancelVisitResponse\x12_\n\nListVisits\x12\'.vertice360.visits.v1.ListVisitsRequest\x1a(.vertice360.visits.v1.ListVisitsResponse\x12n\n\x0fHandleLeadReply\x12,.vertice360.visits.v1.HandleLeadReplyRequest\x1a-.vertice360.visits.v1.HandleLeadReplyResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!vertice360/visits/v1/visits.proto\x12\x14vertice360.visits.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc1\x02\n\rVisitProposal\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tticket_id\x18\x02 \x01(\t\x12\x15\n\ragent_user_id\x18\x03 \x01(\t\x12-\n\tstarts_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x64uration_minutes\x18\x05 \x01(\x05\x12\x34\n\x06status\x18\x06 \x01(\x0e\x32$.vertice360.visits.v1.ProposalStatus\x12\x1c\n\x14replaces_proposal_id\x18\x07 \x01(\t\x12\x17\n\x0fmessage_to_lead\x18\x08 \x01(\t\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cproject_code\x18\n \x01(\t\"\x8d\x01\n\x11VisitConfirmation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bproposal_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63onfirmed_by\x18\x03 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x04 \x01(\t\x12\x30\n\x0c\x63onfirmed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb7\x01\n\x13ProposeVisitRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x15\n\ragent_user_id\x18\x02 \x01(\t\x12-\n\tstarts_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x64uration_minutes\x18\x04 \x01(\x05\x12\x17\n\x0fmessage_to_lead\x18\x05 \x01(\t\x12\x14\n\x0cproject_code\x18\x06 \x01(\t\"c\n\x14ProposeVisitResponse\x12\x35\n\x08proposal\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12\x14\n\x0cticket_stage\x18\x02 \x01(\t\"\\\n\x13\x43onfirmVisitRequest\x12\x15\n\x0bproposal_id\x18\x01 \x01(\tH\x00\x12\x13\n\tticket_id\x18\x02 \x01(\tH\x00\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\tB\x08\n\x06target\"\xa2\x01\n\x14\x43onfirmVisitResponse\x12\x35\n\x08proposal\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12=\n\x0c\x63onfirmation\x18\x02 \x01(\x0b\x32\'.vertice360.visits.v1.VisitConfirmation\x12\x14\n\x0cticket_stage\x18\x03 \x01(\t\"\x8f\x01\n\x16RescheduleVisitRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12-\n\tstarts_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x64uration_minutes\x18\x03 \x01(\x05\x12\x17\n\x0fmessage_to_lead\x18\x04 \x01(\t\"\x9d\x01\n\x17RescheduleVisitResponse\x12\x35\n\x08proposal\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12\x35\n\x08replaced\x18\x02 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12\x14\n\x0cticket_stage\x18\x03 \x01(\t\"9\n\x12\x43\x61ncelVisitRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"b\n\x13\x43\x61ncelVisitResponse\x12\x35\n\x08proposal\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12\x14\n\x0cticket_stage\x18\x02 \x01(\t\"&\n\x11ListVisitsRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\"\xa3\x01\n\x12ListVisitsResponse\x12\x36\n\tproposals\x18\x01 \x03(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12>\n\rconfirmations\x18\x02 \x03(\x0b\x32\'.vertice360.visits.v1.VisitConfirmation\x12\x15\n\rlead_no_shows\x18\x03 \x01(\x05\"Q\n\x16HandleLeadReplyRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x10\n\x08reply_id\x18\x02 \x01(\t\x12\x12\n\nmessage_id\x18\x03 \x01(\t\"\x88\x01\n\x17HandleLeadReplyResponse\x12\x0f\n\x07handled\x18\x01 \x01(\x08\x12\x35\n\x08proposal\x18\x02 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12\x14\n\x0cticket_stage\x18\x03 \x01(\t\x12\x0f\n\x07outcome\x18\x04 \x01(\t\"S\n\x11OfferSlotsRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x15\n\ragent_user_id\x18\x02 \x01(\t\x12\x14\n\x0cproject_code\x18\x03 \x01(\t\"G\n\x0bOfferedSlot\x12(\n\x04slot\x18\x01 \x01(\x0b\x32\x1a.vertice360.visits.v1.Slot\x12\x0e\n\x06row_id\x18\x02 \x01(\t\"n\n\x12OfferSlotsResponse\x12\x10\n\x08offer_id\x18\x01 \x01(\t\x12\x14\n\x0cproject_code\x18\x02 \x01(\t\x12\x30\n\x05slots\x18\x03 \x03(\x0b\x32!.vertice360.visits.v1.OfferedSlot\";\n\x0cWorkingHours\x12\x0f\n\x07weekday\x18\x01 \x01(\x05\x12\r\n\x05start\x18\x02 \x01(\t\x12\x0b\n\x03\x65nd\x18\x03 \x01(\t\"\x98\x01\n\x07TimeOff\x12\n\n\x02id\x18\x01 \x01(\t\x12\x15\n\ragent_user_id\x18\x02 \x01(\t\x12-\n\tstarts_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x05 \x01(\t\"b\n\x16SetWorkingHoursRequest\x12\x15\n\ragent_user_id\x18\x01 \x01(\t\x12\x31\n\x05hours\x18\x02 \x03(\x0b\x32\".vertice360.visits.v1.WorkingHours\"L\n\x17SetWorkingHoursResponse\x12\x31\n\x05hours\x18\x01 \x03(\x0b\x32\".vertice360.visits.v1.WorkingHours\"/\n\x16GetAvailabilityRequest\x12\x15\n\ragent_user_id\x18\x01 \x01(\t\"\x8f\x01\n\x17GetAvailabilityResponse\x12\x31\n\x05hours\x18\x01 \x03(\x0b\x32\".vertice360.visits.v1.WorkingHours\x12/\n\x08time_off\x18\x02 \x03(\x0b\x32\x1d.vertice360.visits.v1.TimeOff\x12\x10\n\x08timezone\x18\x03 \x01(\t\"D\n\x11\x41\x64\x64TimeOffRequest\x12/\n\x08time_off\x18\x01 \x01(\x0b\x32\x1d.vertice360.visits.v1.TimeOff\"E\n\x12\x41\x64\x64TimeOffResponse\x12/\n\x08time_off\x18\x01 \x01(\x0b\x32\x1d.vertice360.visits.v1.TimeOff\"\"\n\x14\x44\x65leteTimeOffRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x17\n\x15\x44\x65leteTimeOffResponse\"\xe0\x01\n\x0fProjectSettings\x12\x14\n\x0cproject_code\x18\x01 \x01(\t\x12\x15\n\rvisit_minutes\x18\x02 \x01(\x05\x12\x1d\n\x15\x62uffer_before_minutes\x18\x03 \x01(\x05\x12\x1c\n\x14\x62uffer_after_minutes\x18\x04 \x01(\x05\x12\x1a\n\x12min_notice_minutes\x18\x05 \x01(\x05\x12\x14\n\x0chorizon_days\x18\x06 \x01(\x05\x12\x19\n\x11slot_step_minutes\x18\x07 \x01(\x05\x12\x16\n\x0e\x61gent_user_ids\x18\x08 \x03(\t\"T\n\x19SetProjectSettingsRequest\x12\x37\n\x08settings\x18\x01 \x01(\x0b\x32%.vertice360.visits.v1.ProjectSettings\"U\n\x1aSetProjectSettingsResponse\x12\x37\n\x08settings\x18\x01 \x01(\x0b\x32%.vertice360.visits.v1.ProjectSettings\"1\n\x19GetProjectSettingsRequest\x12\x14\n\x0cproject_code\x18\x01 \x01(\t\"U\n\x1aGetProjectSettingsResponse\x12\x37\n\x08settings\x18\x01 \x01(\x0b\x32%.vertice360.visits.v1.ProjectSettings\"\x8d\x01\n\x04Slot\x12-\n\tstarts_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\ragent_user_id\x18\x03 \x01(\t\x12\x12\n\nagent_name\x18\x04 \x01(\t\"\xa0\x01\n\x10ListSlotsRequest\x12\x14\n\x0cproject_code\x18\x01 \x01(\t\x12\x15\n\ragent_user_id\x18\x02 \x01(\t\x12(\n\x04\x66rom\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02to\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x05 \x01(\x05\"P\n\x11ListSlotsResponse\x12)\n\x05slots\x18\x01 \x03(\x0b\x32\x1a.vertice360.visits.v1.Slot\x12\x10\n\x08timezone\x18\x02 \x01(\t\"2\n\x19IssueCalendarTokenRequest\x12\x15\n\ragent_user_id\x18\x01 \x01(\t\"+\n\x1aIssueCalendarTokenResponse\x12\r\n\x05token\x18\x01 \x01(\t\"3\n\x1aRevokeCalendarTokenRequest\x12\x15\n\ragent_user_id\x18\x01 \x01(\t\".\n\x1bRevokeCalendarTokenResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x08\"\'\n\x16GetCalendarFeedRequest\x12\r\n\x05token\x18\x01 \x01(\t\"\'\n\x17GetCalendarFeedResponse\x12\x0c\n\x04ical\x18\x01 \x01(\t\"W\n\tOfferTask\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x14\n\x0cproject_code\x18\x02 \x01(\t\x12\r\n\x05intro\x18\x03 \x01(\t\x12\x12\n\nsource_key\x18\x04 \x01(\t\"u\n\x14RecordOutcomeRequest\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x33\n\x07outcome\x18\x02 \x01(\x0e\x32\".vertice360.visits.v1.VisitOutcome\x12\x13\n\x0boffer_slots\x18\x03 \x01(\x08\"\xc9\x01\n\x15RecordOutcomeResponse\x12\x35\n\x08proposal\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitProposal\x12\x14\n\x0cticket_stage\x18\x02 \x01(\t\x12\x15\n\rlead_no_shows\x18\x03 \x01(\x05\x12\x37\n\x05offer\x18\x04 \x01(\x0b\x32(.vertice360.visits.v1.OfferSlotsResponse\x12\x13\n\x0boffer_error\x18\x05 \x01(\t\"\x82\x01\n\rVisitSettings\x12\x10\n\x08language\x18\x01 \x01(\t\x12 \n\x18reminder_offsets_minutes\x18\x02 \x03(\x05\x12\x19\n\x11reminder_template\x18\x03 \x01(\t\x12\"\n\x1areminder_template_language\x18\x04 \x01(\t\"\x19\n\x17GetVisitSettingsRequest\"Q\n\x18GetVisitSettingsResponse\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitSettings\"P\n\x17SetVisitSettingsRequest\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitSettings\"Q\n\x18SetVisitSettingsResponse\x12\x35\n\x08settings\x18\x01 \x01(\x0b\x32#.vertice360.visits.v1.VisitSettings\"j\n\x0cReminderTask\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x16\n\x0eminutes_before\x18\x02 \x01(\x05\x12-\n\tstarts_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x86\x02\n\x0eProposalStatus\x12\x1f\n\x1bPROPOSAL_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18PROPOSAL_STATUS_PROPOSED\x10\x01\x12\x1d\n\x19PROPOSAL_STATUS_CONFIRMED\x10\x02\x12\x1f\n\x1bPROPOSAL_STATUS_RESCHEDULED\x10\x03\x12\x1d\n\x19PROPOSAL_STATUS_CANCELLED\x10\x04\x12\x1b\n\x17PROPOSAL_STATUS_EXPIRED\x10\x05\x12\x1c\n\x18PROPOSAL_STATUS_ATTENDED\x10\x06\x12\x1b\n\x17PROPOSAL_STATUS_NO_SHOW\x10\x07*d\n\x0cVisitOutcome\x12\x1d\n\x19VISIT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16VISIT_OUTCOME_ATTENDED\x10\x01\x12\x19\n\x15VISIT_OUTCOME_NO_SHOW\x10\x02\x32\x93\x11\n\rVisitsService\x12\x65\n\x0cProposeVisit\x12).vertice360.visits.v1.ProposeVisitRequest\x1a*.vertice360.visits.v1.ProposeVisitResponse\x12\x65\n\x0c\x43onfirmVisit\x12).vertice360.visits.v1.ConfirmVisitRequest\x1a*.vertice360.visits.v1.ConfirmVisitResponse\x12n\n\x0fRescheduleVisit\x12,.vertice360.visits.v1.RescheduleVisitRequest\x1a-.vertice360.visits.v1.RescheduleVisitResponse\x12\x62\n\x0b\x43\x61ncelVisit\x12(.vertice360.visits.v1.CancelVisitRequest\x1a).vertice360.visits.v1.CancelVisitResponse\x12_\n\nListVisits\x12\'.vertice360.visits.v1.ListVisitsRequest\x1a(.vertice360.visits.v1.ListVisitsResponse\x12n\n\x0fHandleLeadReply\x12,.vertice360.visits.v1.HandleLeadReplyRequest\x1a-.vertice360.visits.v1.HandleLeadReplyResponse\x12_\n\nOfferSlots\x12\'.vertice360.visits.v1.OfferSlotsRequest\x1a(.vertice360.visits.v1.OfferSlotsResponse\x12h\n\rRecordOutcome\x12*.vertice360.visits.v1.RecordOutcomeRequest\x1a+.vertice360.visits.v1.RecordOutcomeResponse\x12q\n\x10GetVisitSettings\x12-.vertice360.visits.v1.GetVisitSettingsRequest\x1a..vertice360.visits.v1.GetVisitSettingsResponse\x12q\n\x10SetVisitSettings\x12-.vertice360.visits.v1.SetVisitSettingsRequest\x1a..vertice360.visits.v1.SetVisitSettingsResponse\x12n\n\x0fSetWorkingHours\x12,.vertice360.visits.v1.SetWorkingHoursRequest\x1a-.vertice360.visits.v1.SetWorkingHoursResponse\x12n\n\x0fGetAvailability\x12,.vertice360.visits.v1.GetAvailabilityRequest\x1a-.vertice360.visits.v1.GetAvailabilityResponse\x12_\n\nAddTimeOff\x12\'.vertice360.visits.v1.AddTimeOffRequest\x1a(.vertice360.visits.v1.AddTimeOffResponse\x12h\n\rDeleteTimeOff\x12*.vertice360.visits.v1.DeleteTimeOffRequest\x1a+.vertice360.visits.v1.DeleteTimeOffResponse\x12w\n\x12SetProjectSettings\x12/.vertice360.visits.v1.SetProjectSettingsRequest\x1a\x30.vertice360.visits.v1.SetProjectSettingsResponse\x12w\n\x12GetProjectSettings\x12/.vertice360.visits.v1.GetProjectSettingsRequest\x1a\x30.vertice360.visits.v1.GetProjectSettingsResponse\x12\\\n\tListSlots\x12&.vertice360.visits.v1.ListSlotsRequest\x1a\'.vertice360.visits.v1.ListSlotsResponse\x12w\n\x12IssueCalendarToken\x12/.vertice360.visits.v1.IssueCalendarTokenRequest\x1a\x30.vertice360.visits.v1.IssueCalendarTokenResponse\x12z\n\x13RevokeCalendarToken\x12\x30.vertice360.visits.v1.RevokeCalendarTokenRequest\x1a\x31.vertice360.visits.v1.RevokeCalendarTokenResponse\x12n\n\x0fGetCalendarFeed\x12,.vertice360.visits.v1.GetCalendarFeedRequest\x1a-.vertice360.visits.v1.GetCalendarFeedResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vertice360.visits.v1.visits_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROPOSALSTATUS']._serialized_start=1939
-  _globals['_PROPOSALSTATUS']._serialized_end=2142
+  _globals['_PROPOSALSTATUS']._serialized_start=5196
+  _globals['_PROPOSALSTATUS']._serialized_end=5458
+  _globals['_VISITOUTCOME']._serialized_start=5460
+  _globals['_VISITOUTCOME']._serialized_end=5560
   _globals['_VISITPROPOSAL']._serialized_start=93
   _globals['_VISITPROPOSAL']._serialized_end=414
   _globals['_VISITCONFIRMATION']._serialized_start=417
@@ -57,11 +59,83 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTVISITSREQUEST']._serialized_start=1571
   _globals['_LISTVISITSREQUEST']._serialized_end=1609
   _globals['_LISTVISITSRESPONSE']._serialized_start=1612
-  _globals['_LISTVISITSRESPONSE']._serialized_end=1752
-  _globals['_HANDLELEADREPLYREQUEST']._serialized_start=1754
-  _globals['_HANDLELEADREPLYREQUEST']._serialized_end=1815
-  _globals['_HANDLELEADREPLYRESPONSE']._serialized_start=1817
-  _globals['_HANDLELEADREPLYRESPONSE']._serialized_end=1936
-  _globals['_VISITSSERVICE']._serialized_start=2145
-  _globals['_VISITSSERVICE']._serialized_end=2787
+  _globals['_LISTVISITSRESPONSE']._serialized_end=1775
+  _globals['_HANDLELEADREPLYREQUEST']._serialized_start=1777
+  _globals['_HANDLELEADREPLYREQUEST']._serialized_end=1858
+  _globals['_HANDLELEADREPLYRESPONSE']._serialized_start=1861
+  _globals['_HANDLELEADREPLYRESPONSE']._serialized_end=1997
+  _globals['_OFFERSLOTSREQUEST']._serialized_start=1999
+  _globals['_OFFERSLOTSREQUEST']._serialized_end=2082
+  _globals['_OFFEREDSLOT']._serialized_start=2084
+  _globals['_OFFEREDSLOT']._serialized_end=2155
+  _globals['_OFFERSLOTSRESPONSE']._serialized_start=2157
+  _globals['_OFFERSLOTSRESPONSE']._serialized_end=2267
+  _globals['_WORKINGHOURS']._serialized_start=2269
+  _globals['_WORKINGHOURS']._serialized_end=2328
+  _globals['_TIMEOFF']._serialized_start=2331
+  _globals['_TIMEOFF']._serialized_end=2483
+  _globals['_SETWORKINGHOURSREQUEST']._serialized_start=2485
+  _globals['_SETWORKINGHOURSREQUEST']._serialized_end=2583
+  _globals['_SETWORKINGHOURSRESPONSE']._serialized_start=2585
+  _globals['_SETWORKINGHOURSRESPONSE']._serialized_end=2661
+  _globals['_GETAVAILABILITYREQUEST']._serialized_start=2663
+  _globals['_GETAVAILABILITYREQUEST']._serialized_end=2710
+  _globals['_GETAVAILABILITYRESPONSE']._serialized_start=2713
+  _globals['_GETAVAILABILITYRESPONSE']._serialized_end=2856
+  _globals['_ADDTIMEOFFREQUEST']._serialized_start=2858
+  _globals['_ADDTIMEOFFREQUEST']._serialized_end=2926
+  _globals['_ADDTIMEOFFRESPONSE']._serialized_start=2928
+  _globals['_ADDTIMEOFFRESPONSE']._serialized_end=2997
+  _globals['_DELETETIMEOFFREQUEST']._serialized_start=2999
+  _globals['_DELETETIMEOFFREQUEST']._serialized_end=3033
+  _globals['_DELETETIMEOFFRESPONSE']._serialized_start=3035
+  _globals['_DELETETIMEOFFRESPONSE']._serialized_end=3058
+  _globals['_PROJECTSETTINGS']._serialized_start=3061
+  _globals['_PROJECTSETTINGS']._serialized_end=3285
+  _globals['_SETPROJECTSETTINGSREQUEST']._serialized_start=3287
+  _globals['_SETPROJECTSETTINGSREQUEST']._serialized_end=3371
+  _globals['_SETPROJECTSETTINGSRESPONSE']._serialized_start=3373
+  _globals['_SETPROJECTSETTINGSRESPONSE']._serialized_end=3458
+  _globals['_GETPROJECTSETTINGSREQUEST']._serialized_start=3460
+  _globals['_GETPROJECTSETTINGSREQUEST']._serialized_end=3509
+  _globals['_GETPROJECTSETTINGSRESPONSE']._serialized_start=3511
+  _globals['_GETPROJECTSETTINGSRESPONSE']._serialized_end=3596
+  _globals['_SLOT']._serialized_start=3599
+  _globals['_SLOT']._serialized_end=3740
+  _globals['_LISTSLOTSREQUEST']._serialized_start=3743
+  _globals['_LISTSLOTSREQUEST']._serialized_end=3903
+  _globals['_LISTSLOTSRESPONSE']._serialized_start=3905
+  _globals['_LISTSLOTSRESPONSE']._serialized_end=3985
+  _globals['_ISSUECALENDARTOKENREQUEST']._serialized_start=3987
+  _globals['_ISSUECALENDARTOKENREQUEST']._serialized_end=4037
+  _globals['_ISSUECALENDARTOKENRESPONSE']._serialized_start=4039
+  _globals['_ISSUECALENDARTOKENRESPONSE']._serialized_end=4082
+  _globals['_REVOKECALENDARTOKENREQUEST']._serialized_start=4084
+  _globals['_REVOKECALENDARTOKENREQUEST']._serialized_end=4135
+  _globals['_REVOKECALENDARTOKENRESPONSE']._serialized_start=4137
+  _globals['_REVOKECALENDARTOKENRESPONSE']._serialized_end=4183
+  _globals['_GETCALENDARFEEDREQUEST']._serialized_start=4185
+  _globals['_GETCALENDARFEEDREQUEST']._serialized_end=4224
+  _globals['_GETCALENDARFEEDRESPONSE']._serialized_start=4226
+  _globals['_GETCALENDARFEEDRESPONSE']._serialized_end=4265
+  _globals['_OFFERTASK']._serialized_start=4267
+  _globals['_OFFERTASK']._serialized_end=4354
+  _globals['_RECORDOUTCOMEREQUEST']._serialized_start=4356
+  _globals['_RECORDOUTCOMEREQUEST']._serialized_end=4473
+  _globals['_RECORDOUTCOMERESPONSE']._serialized_start=4476
+  _globals['_RECORDOUTCOMERESPONSE']._serialized_end=4677
+  _globals['_VISITSETTINGS']._serialized_start=4680
+  _globals['_VISITSETTINGS']._serialized_end=4810
+  _globals['_GETVISITSETTINGSREQUEST']._serialized_start=4812
+  _globals['_GETVISITSETTINGSREQUEST']._serialized_end=4837
+  _globals['_GETVISITSETTINGSRESPONSE']._serialized_start=4839
+  _globals['_GETVISITSETTINGSRESPONSE']._serialized_end=4920
+  _globals['_SETVISITSETTINGSREQUEST']._serialized_start=4922
+  _globals['_SETVISITSETTINGSREQUEST']._serialized_end=5002
+  _globals['_SETVISITSETTINGSRESPONSE']._serialized_start=5004
+  _globals['_SETVISITSETTINGSRESPONSE']._serialized_end=5085
+  _globals['_REMINDERTASK']._serialized_start=5087
+  _globals['_REMINDERTASK']._serialized_end=5193
+  _globals['_VISITSSERVICE']._serialized_start=5563
+  _globals['_VISITSSERVICE']._serialized_end=7758
 # @@protoc_insertion_point(module_scope)

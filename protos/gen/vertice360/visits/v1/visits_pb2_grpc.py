@@ -64,6 +64,76 @@ class VisitsServiceStub:
                 request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.HandleLeadReplyRequest.SerializeToString,
                 response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.HandleLeadReplyResponse.FromString,
                 _registered_method=True)
+        self.OfferSlots = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/OfferSlots',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.OfferSlotsRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.OfferSlotsResponse.FromString,
+                _registered_method=True)
+        self.RecordOutcome = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/RecordOutcome',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.RecordOutcomeRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.RecordOutcomeResponse.FromString,
+                _registered_method=True)
+        self.GetVisitSettings = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/GetVisitSettings',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetVisitSettingsRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetVisitSettingsResponse.FromString,
+                _registered_method=True)
+        self.SetVisitSettings = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/SetVisitSettings',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetVisitSettingsRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetVisitSettingsResponse.FromString,
+                _registered_method=True)
+        self.SetWorkingHours = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/SetWorkingHours',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetWorkingHoursRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetWorkingHoursResponse.FromString,
+                _registered_method=True)
+        self.GetAvailability = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/GetAvailability',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetAvailabilityRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetAvailabilityResponse.FromString,
+                _registered_method=True)
+        self.AddTimeOff = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/AddTimeOff',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.AddTimeOffRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.AddTimeOffResponse.FromString,
+                _registered_method=True)
+        self.DeleteTimeOff = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/DeleteTimeOff',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.DeleteTimeOffRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.DeleteTimeOffResponse.FromString,
+                _registered_method=True)
+        self.SetProjectSettings = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/SetProjectSettings',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetProjectSettingsRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetProjectSettingsResponse.FromString,
+                _registered_method=True)
+        self.GetProjectSettings = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/GetProjectSettings',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetProjectSettingsRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetProjectSettingsResponse.FromString,
+                _registered_method=True)
+        self.ListSlots = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/ListSlots',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.ListSlotsRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.ListSlotsResponse.FromString,
+                _registered_method=True)
+        self.IssueCalendarToken = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/IssueCalendarToken',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.IssueCalendarTokenRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.IssueCalendarTokenResponse.FromString,
+                _registered_method=True)
+        self.RevokeCalendarToken = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/RevokeCalendarToken',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.RevokeCalendarTokenRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.RevokeCalendarTokenResponse.FromString,
+                _registered_method=True)
+        self.GetCalendarFeed = channel.unary_unary(
+                '/vertice360.visits.v1.VisitsService/GetCalendarFeed',
+                request_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetCalendarFeedRequest.SerializeToString,
+                response_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetCalendarFeedResponse.FromString,
+                _registered_method=True)
 
 
 class VisitsServiceServicer:
@@ -105,7 +175,109 @@ class VisitsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def HandleLeadReply(self, request, context):
-        """Confirms or asks to reschedule from the opaque id of a WhatsApp reply button.
+        """Acts on the opaque id of a WhatsApp reply button or list row the lead tapped: confirm, reschedule
+        (answered with a fresh list of free times), or book the tapped time (a time taken meanwhile is
+        answered with a fresh list, never a double booking).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OfferSlots(self, request, context):
+        """Sends the lead an interactive list of up to 10 free times of the ticket's project (one agent's, or
+        any agent of the project), in the tenant's language and time zone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordOutcome(self, request, context):
+        """Records how a confirmed visit went, once its time has come: attended (stage "Visita realizada") or
+        no-show (counted per lead); after a no-show, optionally offers the lead new times in the same step.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetVisitSettings(self, request, context):
+        """The tenant's visit settings: language of messages to leads, reminder times and template.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetVisitSettings(self, request, context):
+        """Sets the tenant's visit settings (supervisors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetWorkingHours(self, request, context):
+        """Replaces an agent's weekly working hours (agents their own; supervisors anyone's).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAvailability(self, request, context):
+        """An agent's weekly hours and the time off that applies to them (their own and the tenant's).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddTimeOff(self, request, context):
+        """Adds time off for an agent, or for the whole tenant (a holiday; supervisors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteTimeOff(self, request, context):
+        """Removes time off.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetProjectSettings(self, request, context):
+        """Sets a project's booking rules and agents (supervisors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetProjectSettings(self, request, context):
+        """A project's booking rules and agents (defaults until set).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSlots(self, request, context):
+        """Free starts a lead may book, for one agent or any agent of the project (least loaded first).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueCalendarToken(self, request, context):
+        """A new private calendar feed token for an agent; the previous one stops working. Shown once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeCalendarToken(self, request, context):
+        """Revokes an agent's calendar feed token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCalendarFeed(self, request, context):
+        """The iCalendar feed a token opens (system callers: the gateway's public feed URL).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -143,6 +315,76 @@ def add_VisitsServiceServicer_to_server(servicer, server):
                     servicer.HandleLeadReply,
                     request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.HandleLeadReplyRequest.FromString,
                     response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.HandleLeadReplyResponse.SerializeToString,
+            ),
+            'OfferSlots': grpc.unary_unary_rpc_method_handler(
+                    servicer.OfferSlots,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.OfferSlotsRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.OfferSlotsResponse.SerializeToString,
+            ),
+            'RecordOutcome': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordOutcome,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.RecordOutcomeRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.RecordOutcomeResponse.SerializeToString,
+            ),
+            'GetVisitSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVisitSettings,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetVisitSettingsRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetVisitSettingsResponse.SerializeToString,
+            ),
+            'SetVisitSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetVisitSettings,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetVisitSettingsRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetVisitSettingsResponse.SerializeToString,
+            ),
+            'SetWorkingHours': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetWorkingHours,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetWorkingHoursRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetWorkingHoursResponse.SerializeToString,
+            ),
+            'GetAvailability': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAvailability,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetAvailabilityRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetAvailabilityResponse.SerializeToString,
+            ),
+            'AddTimeOff': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddTimeOff,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.AddTimeOffRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.AddTimeOffResponse.SerializeToString,
+            ),
+            'DeleteTimeOff': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTimeOff,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.DeleteTimeOffRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.DeleteTimeOffResponse.SerializeToString,
+            ),
+            'SetProjectSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetProjectSettings,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetProjectSettingsRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.SetProjectSettingsResponse.SerializeToString,
+            ),
+            'GetProjectSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProjectSettings,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetProjectSettingsRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetProjectSettingsResponse.SerializeToString,
+            ),
+            'ListSlots': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSlots,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.ListSlotsRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.ListSlotsResponse.SerializeToString,
+            ),
+            'IssueCalendarToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueCalendarToken,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.IssueCalendarTokenRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.IssueCalendarTokenResponse.SerializeToString,
+            ),
+            'RevokeCalendarToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeCalendarToken,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.RevokeCalendarTokenRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.RevokeCalendarTokenResponse.SerializeToString,
+            ),
+            'GetCalendarFeed': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCalendarFeed,
+                    request_deserializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetCalendarFeedRequest.FromString,
+                    response_serializer=vertice360_dot_visits_dot_v1_dot_visits__pb2.GetCalendarFeedResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -307,6 +549,384 @@ class VisitsService:
             '/vertice360.visits.v1.VisitsService/HandleLeadReply',
             vertice360_dot_visits_dot_v1_dot_visits__pb2.HandleLeadReplyRequest.SerializeToString,
             vertice360_dot_visits_dot_v1_dot_visits__pb2.HandleLeadReplyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OfferSlots(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/OfferSlots',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.OfferSlotsRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.OfferSlotsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordOutcome(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/RecordOutcome',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.RecordOutcomeRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.RecordOutcomeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVisitSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/GetVisitSettings',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.GetVisitSettingsRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.GetVisitSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetVisitSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/SetVisitSettings',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.SetVisitSettingsRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.SetVisitSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetWorkingHours(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/SetWorkingHours',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.SetWorkingHoursRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.SetWorkingHoursResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAvailability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/GetAvailability',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.GetAvailabilityRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.GetAvailabilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddTimeOff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/AddTimeOff',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.AddTimeOffRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.AddTimeOffResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteTimeOff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/DeleteTimeOff',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.DeleteTimeOffRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.DeleteTimeOffResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetProjectSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/SetProjectSettings',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.SetProjectSettingsRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.SetProjectSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProjectSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/GetProjectSettings',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.GetProjectSettingsRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.GetProjectSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSlots(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/ListSlots',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.ListSlotsRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.ListSlotsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueCalendarToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/IssueCalendarToken',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.IssueCalendarTokenRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.IssueCalendarTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeCalendarToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/RevokeCalendarToken',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.RevokeCalendarTokenRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.RevokeCalendarTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCalendarFeed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vertice360.visits.v1.VisitsService/GetCalendarFeed',
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.GetCalendarFeedRequest.SerializeToString,
+            vertice360_dot_visits_dot_v1_dot_visits__pb2.GetCalendarFeedResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,1 @@
+DELETE FROM visits.agent_hours WHERE tenant = %(tenant)s AND agent_key = %(agent_key)s

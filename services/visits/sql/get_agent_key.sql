@@ -1,1 +1,0 @@
-SELECT key FROM visits.agents WHERE tenant = %(tenant)s AND user_id = %(user_id)s
