@@ -37,10 +37,11 @@ SELECT id::text AS id, status::text AS status, starts_at FROM visits.visit_propo
 WHERE tenant = %(tenant)s AND ticket_id = %(ticket)s ORDER BY created_at
 """
 TICKET_SQL = "SELECT stage::text AS stage, visit_scheduled_at FROM ingest.tickets WHERE id = %(ticket)s"
-# The tenant's outbox rows and replies (phases run one after another, each settling before the next).
+# The tenant's outbox rows due by now and its replies (phases run one after another, each settling before the
+# next); rows scheduled for later, such as a confirmed visit's reminders, are not work owed yet.
 UNSETTLED_SQL = """
 SELECT (SELECT count(*) FROM ingest.outbox WHERE tenant = %(tenant)s AND status = 'pending')
-     + (SELECT count(*) FROM visits.outbox WHERE tenant = %(tenant)s AND status = 'pending')
+     + (SELECT count(*) FROM visits.outbox WHERE tenant = %(tenant)s AND status = 'pending' AND not_before <= now())
      + (SELECT count(*) FROM supervisor.outbox WHERE tenant = %(tenant)s AND status = 'pending')
      + (SELECT count(*) FROM supervisor.outbound_messages WHERE tenant = %(tenant)s AND status = 'pending')
      AS open

@@ -40,12 +40,13 @@ Snapshot = dict[Group, tuple[int, int]]
 
 
 def _pending_work_query() -> str:
-    # Work the services' own workers still owe the given tenants: outbox rows (ingest's hand-offs to visits,
-    # visits' changes, supervisor's timeline appends and provider sends) and sandbox deliveries still
-    # ticking towards `read`.
+    # Work the services' own workers still owe the given tenants: outbox rows due by now (ingest's hand-offs to
+    # visits, visits' changes, supervisor's timeline appends and provider sends; a visit's reminders are due
+    # later) and sandbox deliveries still ticking towards `read`.
     return """
         SELECT (SELECT count(*) FROM ingest.outbox WHERE status = 'pending' AND tenant = ANY(%(t)s))
-             + (SELECT count(*) FROM visits.outbox WHERE status = 'pending' AND tenant = ANY(%(t)s))
+             + (SELECT count(*) FROM visits.outbox
+                 WHERE status = 'pending' AND not_before <= now() AND tenant = ANY(%(t)s))
              + (SELECT count(*) FROM supervisor.outbox WHERE status = 'pending' AND tenant = ANY(%(t)s))
              + (SELECT count(*) FROM supervisor.outbound_messages
                  WHERE provider = 'sandbox' AND status NOT IN ('read', 'failed') AND tenant = ANY(%(t)s))
