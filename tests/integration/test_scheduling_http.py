@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import secrets
 import time
@@ -192,9 +193,14 @@ async def test_a_lead_books_by_tapping_the_offered_list_on_whatsapp(api: Api) ->
         "interactive_list_reply",
         interactive={"type": "list_reply", "list_reply": {"id": chosen["row_id"], "title": "Jue 10:00"}},
     )
-    detail = await api.client.get(f"{PREFIX}/tickets/{ticket['ticket_id']}", headers=boss)
-    shown = detail.json()
-    assert shown["ticket"]["stage"] == "Visita confirmada"
+    # The tap reaches visits through ingest's outbox, right after the webhook's answer.
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        shown = (await api.client.get(f"{PREFIX}/tickets/{ticket['ticket_id']}", headers=boss)).json()
+        if shown["ticket"]["stage"] == "Visita confirmada":
+            break
+        assert asyncio.get_running_loop().time() < deadline, shown["ticket"]["stage"]
+        await asyncio.sleep(0.05)
     assert datetime.fromisoformat(shown["ticket"]["visit_scheduled_at"]) == datetime.fromisoformat(chosen["starts_at"])
     assert [p["status"] for p in shown["visits"]["proposals"]] == ["confirmed"]
 
