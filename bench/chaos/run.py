@@ -247,7 +247,7 @@ class ChaosRun:
             payload = {
                 "ticket_id": ticket_id,
                 "starts_at": (starts_at + timedelta(hours=lead)).isoformat(),
-                "agent_user_id": f"chaos-agent-{index}-{lead}",
+                "agent_user_id": self.agents[index],
             }
             if not await dashboard.propose(payload, Attempts(), deadline=time.monotonic() + SENDER_GRACE_SECONDS):
                 raise RuntimeError(f"the visit of tap lead {lead} of {name} could not be proposed")

@@ -337,11 +337,12 @@ async def test_a_tap_with_visits_down_is_stored_at_once_and_confirms_once_visits
 ) -> None:
     async with running_stack(database_url=database_url, redis_url=redis_url) as stack:
         tenant = await stack.new_tenant()
+        agent = await stack.new_user(tenant)
         phone = a_phone()
         first = await stack.ingest.IngestMessage(inbound(phone, "Hola"), metadata=stack.md(tenant), timeout=10)
         proposed = await stack.visits.ProposeVisit(
-            propose(first.ticket_id, "agent-1", tomorrow_at(18)),
-            metadata=stack.md(tenant, Role.AGENT, "agent-1"),
+            propose(first.ticket_id, agent, tomorrow_at(18)),
+            metadata=stack.md(tenant, Role.AGENT, agent),
             timeout=10,
         )
         token = await reply_token(database_url, proposed.proposal.id)
