@@ -246,7 +246,8 @@ class ChaosRun:
             starts_at = (datetime.now(UTC) + timedelta(days=2 + index)).replace(minute=0, second=0, microsecond=0)
             payload = {
                 "ticket_id": ticket_id,
-                "starts_at": (starts_at + timedelta(hours=lead)).isoformat(),
+                # After the phase's dashboard visit (same agent, at starts_at): back to back, never clashing.
+                "starts_at": (starts_at + timedelta(hours=lead + 1)).isoformat(),
                 "agent_user_id": self.agents[index],
             }
             if not await dashboard.propose(payload, Attempts(), deadline=time.monotonic() + SENDER_GRACE_SECONDS):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -348,7 +348,7 @@ class VisitSettingsIO(BaseModel):
     )
 
     language: Literal["es", "en", "pt"] = Field("es", description="Language of messages to leads.")
-    reminder_offsets_minutes: list[int] = Field(
+    reminder_offsets_minutes: list[Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]] = Field(
         default_factory=lambda: [1440, 120],
         max_length=5,
         description="Minutes before a confirmed visit a reminder goes out (each 5-20160); empty: none.",

@@ -1343,6 +1343,8 @@ class VisitsService:
         """The active user `user_id` of the tenant, as supervisor knows it; a 400 naming agent_user_id otherwise."""
         if not user_id:
             raise InvalidArgument("agent_user_id is required", field="agent_user_id")
+        if tenant == SYSTEM_TENANT:
+            raise InvalidArgument("the system tenant has no agents", field="agent_user_id")
         agent = await self.repository.agent(tenant=tenant, user_id=user_id)
         synced = self._synced.get(tenant)
         fresh = (

@@ -288,6 +288,11 @@ async def world(stack: Stack, database_url: str) -> AsyncIterator[World]:
         page = await stack.ingest.ListTickets(
             ingest_pb2.ListTicketsRequest(page_size=1), metadata=stack.md(a), timeout=10
         )
+        # Visits looks each tenant's users up on first use: warm that cache before the ledger compares rows.
+        for slug, team in ((a, users), (b, b_users)):
+            await stack.visits.GetAvailability(
+                visits_pb2.GetAvailabilityRequest(agent_user_id=team["agent"]), metadata=stack.md(slug), timeout=10
+            )
         ledger = await Ledger.open(database_url, fuzz_tenants=(a, b))
         try:
             await ledger.settle([a, b])
