@@ -17,7 +17,7 @@ import grpc
 
 from bench import ceiling, dashboard, dataset, delivery, forged, grpc_ingest, plot, scheduling, visits
 from bench import console as console_bench
-from bench.stack import RunningStack, v360_up
+from bench.stack import RunningStack, interrupt_on_sigterm, v360_up
 from bench.webhooks import summary as webhook_summary
 from bench.webhooks import webhook_benchmark
 from devstack.seed import upsert_agents
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parses options, runs the benchmark, prints and saves the results."""
+    interrupt_on_sigterm()
     args = build_parser().parse_args(argv)
     steps = _numbers(args.steps)
     rates = [float(rate) for rate in _numbers(args.rates)]

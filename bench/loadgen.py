@@ -188,4 +188,8 @@ def offer(
         result: LoadResult = receive.recv()
     finally:
         process.join(timeout=10)
+        # Interrupted (Ctrl-C, SIGTERM) before its answer: the generator must not go on loading the stack.
+        if process.is_alive():
+            process.terminate()
+            process.join(timeout=10)
     return result

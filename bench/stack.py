@@ -21,6 +21,15 @@ import httpx
 V360 = str(Path(sys.executable).with_name("v360"))
 
 
+def interrupt_on_sigterm() -> None:
+    """SIGTERM ends a run as Ctrl-C does (KeyboardInterrupt), so every `finally` that stops what it started runs.
+
+    Python's default for SIGTERM is to die on the spot, which left the whole stack (`v360 up` runs in a
+    session of its own) and the load generator running.
+    """
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:

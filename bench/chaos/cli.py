@@ -17,6 +17,7 @@ from typing import Any
 from bench.chaos import report
 from bench.chaos.faults import DEFAULT_FAULTS, FAULTS
 from bench.chaos.run import ChaosRun, Plan
+from bench.stack import interrupt_on_sigterm
 
 
 def _faults(text: str) -> tuple[str, ...]:
@@ -56,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Runs the faults in turn, prints the table, writes the JSON; 1 on any loss, duplicate or unobserved fault."""
+    # Ctrl-C or SIGTERM cancels the run: the cluster's `finally` stops every process it started.
+    interrupt_on_sigterm()
     args = build_parser().parse_args(argv)
     plan = Plan(
         faults=args.faults,
