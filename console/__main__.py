@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-import uvicorn
 from pydantic import ValidationError
 
 from console.main import create_app
 from console.settings import ConsoleSettings
+from libs.common.http_server import serve_http
 from libs.common.logging import configure_logging
 from libs.common.telemetry import configure_telemetry
 
@@ -17,7 +17,8 @@ def main() -> int:
     """Loads settings (failing fast on bad values) and serves until SIGTERM/SIGINT."""
     try:
         settings = ConsoleSettings()
-    except ValidationError as exc:
+        settings.require_auth_secret()
+    except (ValidationError, ValueError) as exc:
         print(f"console: bad settings:\n{exc}", file=sys.stderr)
         return 2
     configure_logging("console", level=settings.log_level, fmt=settings.log_format)
@@ -27,17 +28,14 @@ def main() -> int:
     except RuntimeError as exc:
         print(f"console: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(
+    # The same HTTP server limits as the gateway (libs/common/http_server.py); /metrics stays on its own route.
+    serve_http(
         app,
+        settings,
         host=settings.host,
         port=settings.port,
-        # Our JSON logging, not uvicorn's access log (paths may carry a ticket id, never a secret, but one format).
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
-        lifespan="on",
-        server_header=False,
-        proxy_headers=True,
+        metrics_port=0,
+        grace_seconds=settings.shutdown_grace_seconds,
     )
     return 0
 

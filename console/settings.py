@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field
 
-from libs.common.settings import CommonSettings
+from libs.common.http_server import HttpServerSettings
 
 
-class ConsoleSettings(CommonSettings):
+class ConsoleSettings(HttpServerSettings):
     """Environment of the web console: where it listens, where the services are, sessions and their limits."""
 
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("CONSOLE_HOST"))

@@ -13,6 +13,8 @@ class DevSettings(CommonSettings):
     """Environment of `v360`; DATABASE_URL / REDIS_URL / V360_AUTH_SECRET count only when actually set."""
 
     data_dir: Path = Field(Path(".v360"), validation_alias=AliasChoices("V360_DATA_DIR"))
+    # The dev runner; its children get the secret it generates (or V360_AUTH_SECRET), never the public one.
+    dev_mode: bool = Field(True, validation_alias=AliasChoices("V360_DEV_MODE"))
     # Children log to our terminal, where text reads better than JSON.
     log_format: str = Field("text", validation_alias=AliasChoices("LOG_FORMAT"))
     startup_timeout_seconds: float = Field(90.0, gt=0, validation_alias=AliasChoices("V360_STARTUP_TIMEOUT"))

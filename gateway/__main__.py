@@ -17,7 +17,8 @@ def main() -> int:
     """Loads settings (failing fast on bad values) and serves until SIGTERM/SIGINT."""
     try:
         settings = GatewaySettings()
-    except ValidationError as exc:
+        settings.require_auth_secret()
+    except (ValidationError, ValueError) as exc:
         print(f"gateway: bad settings:\n{exc}", file=sys.stderr)
         return 2
     configure_logging("gateway", level=settings.log_level, fmt=settings.log_format)

@@ -99,6 +99,7 @@ def create_app(settings: GatewaySettings | None = None, *, clock: Clock = time.t
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.require_auth_secret()
         backends = Backends.connect(settings)
         redis = Redis.from_url(
             settings.redis_url,

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings
 from console.settings import ConsoleSettings
 from devstack.settings import DevSettings
 from gateway.settings import GatewaySettings
+from libs.common.settings import DEV_AUTH_SECRET
 from services.ingest.settings import IngestSettings
 from services.supervisor.settings import SupervisorSettings
 from services.visits.settings import VisitsSettings
@@ -38,3 +39,10 @@ def test_every_setting_is_documented() -> None:
         )
     )
     assert read - documented == set()
+
+
+def test_no_usable_secret_is_shipped() -> None:
+    text = (ROOT / ".env.example").read_text()
+    assert re.search(r"^V360_AUTH_SECRET=$", text, re.MULTILINE)
+    assert re.search(r"^POSTGRES_PASSWORD=$", text, re.MULTILINE)
+    assert DEV_AUTH_SECRET not in text

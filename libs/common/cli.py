@@ -35,7 +35,9 @@ def run_service(
     args = parser.parse_args(argv)
     try:
         settings = settings_cls()
-    except ValidationError as exc:
+        if args.command == "serve":
+            settings.require_auth_secret()
+    except (ValidationError, ValueError) as exc:
         print(f"{name}: bad settings:\n{exc}")
         return 2
     configure_logging(name, level=settings.log_level, fmt=settings.log_format)

@@ -46,7 +46,7 @@ async def run_server(
     server = grpc.aio.server(
         interceptors=[
             ServiceInterceptor(
-                auth_secret=settings.auth_secret,
+                auth_secret=settings.require_auth_secret(),
                 default_deadline_seconds=settings.default_deadline_seconds,
             )
         ],

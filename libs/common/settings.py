@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, field_validator
+from typing import Self
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TRACE_EXPORTERS = ("none", "console", "otlp")
+# Published in this repository: accepted only with V360_DEV_MODE=true.
+DEV_AUTH_SECRET = "dev-insecure-secret-change-me-0123456789"
+GENERATE_SECRET = 'generate one with python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 
 class TelemetrySettings(BaseSettings):
@@ -57,9 +62,11 @@ class CommonSettings(TelemetrySettings):
         "postgresql://postgres@127.0.0.1:5432/postgres", validation_alias=AliasChoices("DATABASE_URL")
     )
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=AliasChoices("REDIS_URL"))
-    auth_secret: str = Field(
-        "dev-insecure-secret-change-me-0123456789", validation_alias=AliasChoices("V360_AUTH_SECRET"), repr=False
-    )
+    # Signs and checks every bearer token; the gateway and every service share it. No default: a serving
+    # process refuses to start without one (require_auth_secret), except in dev mode.
+    auth_secret: str = Field("", validation_alias=AliasChoices("V360_AUTH_SECRET"), repr=False)
+    # A development machine: without V360_AUTH_SECRET the public DEV_AUTH_SECRET signs tokens. Never in production.
+    dev_mode: bool = Field(False, validation_alias=AliasChoices("V360_DEV_MODE"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL"))
     log_format: str = Field("json", validation_alias=AliasChoices("LOG_FORMAT"))
     # Behind PgBouncer in transaction mode server-side prepared statements must be off.
@@ -69,12 +76,24 @@ class CommonSettings(TelemetrySettings):
     # Address each process's Prometheus /metrics listens on (its port is the deployable's own setting).
     metrics_host: str = Field("127.0.0.1", validation_alias=AliasChoices("METRICS_HOST"))
 
-    @field_validator("auth_secret")
-    @classmethod
-    def _long_secret(cls, value: str) -> str:
-        if len(value) < 32:
+    @model_validator(mode="after")
+    def _real_secret(self) -> Self:
+        if not self.auth_secret and self.dev_mode:
+            # Not through the model's __setattr__: the secret stays "not set" for those who ask (`v360 up`).
+            object.__setattr__(self, "auth_secret", DEV_AUTH_SECRET)
+        if self.auth_secret == DEV_AUTH_SECRET and not self.dev_mode:
+            raise ValueError(f"V360_AUTH_SECRET is the public development secret: {GENERATE_SECRET}")
+        if self.auth_secret and len(self.auth_secret) < 32:
             raise ValueError("V360_AUTH_SECRET must be at least 32 characters")
-        return value
+        return self
+
+    def require_auth_secret(self) -> str:
+        """The token secret; raises ValueError when none is set (a process that checks tokens can't run so)."""
+        if not self.auth_secret:
+            raise ValueError(
+                f"V360_AUTH_SECRET is not set: {GENERATE_SECRET}, or set V360_DEV_MODE=true on a dev machine"
+            )
+        return self.auth_secret
 
     @field_validator("log_format")
     @classmethod

@@ -17,6 +17,8 @@ STAGES = (
     "Perdido",
 )
 CHANNELS = ("meta", "gupshup", "manual")
+# The channel a person (agent, supervisor, admin) may ingest on; the others are the providers' own.
+MANUAL_CHANNEL = "manual"
 # Where each outcome may come from, the stage it leads to, and its event.
 OUTCOMES = {
     "visit_done": (("Visita confirmada",), "Visita realizada", "ticket.visit_done"),

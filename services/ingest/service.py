@@ -29,6 +29,7 @@ from services.ingest.models import (
     CHANNELS,
     DEFAULT_LOST_REASONS,
     LEAD_REPLY,
+    MANUAL_CHANNEL,
     OUTCOMES,
     SNIPPET_LENGTH,
     STAGES,
@@ -116,7 +117,7 @@ def lead_key(message: Inbound, *, region: str) -> LeadKey:
     A typed phone (manual channel) must be a valid number. A provider's sender id is the reply address
     whatever a numbering library thinks of it; only text that is no WhatsApp id at all is refused.
     """
-    if message.channel == "manual":
+    if message.channel == MANUAL_CHANNEL:
         e164 = to_e164(message.from_phone, region=region, field="phone")
         return LeadKey(identity=e164, phone_e164=e164, wa_id=None, user_id=None)
     user_id = message.from_user_id.strip() or None
@@ -298,6 +299,10 @@ class IngestService:
         principal.require(Role.AGENT)
         if message.channel not in CHANNELS:
             raise InvalidArgument("provider is required", field="provider")
+        if message.channel != MANUAL_CHANNEL and principal.role != Role.SERVICE:
+            # A person could claim a provider's message id, and the genuine message would then be dropped as
+            # its duplicate: provider traffic comes only from the gateway's service identity.
+            raise PermissionDenied("people may only ingest on the manual channel", field="provider")
         if not message.provider_message_id or len(message.provider_message_id) > MAX_PROVIDER_ID:
             raise InvalidArgument(
                 f"provider_message_id is required (at most {MAX_PROVIDER_ID} characters)", field="provider_message_id"

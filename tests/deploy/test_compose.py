@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings
 
 from console.settings import ConsoleSettings
 from gateway.settings import GatewaySettings
+from libs.common.settings import DEV_AUTH_SECRET
 from services.ingest.settings import IngestSettings
 from services.supervisor.settings import SupervisorSettings
 from services.visits.settings import VisitsSettings
@@ -137,6 +138,16 @@ def test_the_collector_forwards_traces_to_jaeger(services: dict[str, Any]) -> No
     (exporter,) = pipeline["exporters"]
     assert collector["exporters"][exporter]["endpoint"] == "jaeger:4317"
     assert services["jaeger"]["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"
+
+
+def test_compose_ships_no_usable_secret(compose: dict[str, Any]) -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert DEV_AUTH_SECRET not in text and "v360-dev-password" not in text
+    common = compose["x-common-env"]
+    # `${VAR:?message}`: compose refuses to start until .env sets it.
+    assert common["V360_AUTH_SECRET"].startswith("${V360_AUTH_SECRET:?")
+    assert "${POSTGRES_PASSWORD:?" in common["DATABASE_URL"]
+    assert compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
 
 
 def test_prometheus_scrapes_every_process_on_its_metrics_port(services: dict[str, Any]) -> None:

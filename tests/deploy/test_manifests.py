@@ -347,6 +347,8 @@ def test_otel_names_each_process(rendered: dict[str, list[Obj]], overlay: str) -
     assert config["OTEL_TRACES_EXPORTER"] in ("otlp", "none")
     assert config["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://")
     assert config["METRICS_HOST"] == "0.0.0.0"
+    # The public development secret of the dev overlay is accepted only in dev mode; prod never runs in it.
+    assert config.get("V360_DEV_MODE") == ("true" if overlay == "dev" else None)
     # Only prod, where NetworkPolicy admits nothing but the ingress controller, believes forwarded addresses.
     assert bool(config["TRUSTED_PROXIES"]) == (overlay == "prod")
     for name in APPS:

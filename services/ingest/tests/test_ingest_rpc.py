@@ -266,3 +266,31 @@ async def test_whatsapp_ids_are_international(stack: Stack) -> None:
         inbound("1155551234", provider=pb.PROVIDER_MANUAL), metadata=stack.md(tenant), timeout=10
     )
     assert (meta.phone_e164, typed.phone_e164) == ("+2975601234", "+5491155551234")
+
+
+async def test_people_may_ingest_only_on_the_manual_channel(stack: Stack) -> None:
+    tenant = await stack.new_tenant()
+    phone, wamid = a_phone(), f"wamid.{secrets.token_hex(8)}"
+    denied = grpc.StatusCode.PERMISSION_DENIED
+    for role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
+        person = stack.md(tenant, role, "user-1")
+        for provider in (pb.PROVIDER_META, pb.PROVIDER_GUPSHUP):
+            forged = inbound(phone, "no lo escribí yo", wamid=wamid, provider=provider)
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stack.ingest.IngestMessage(forged, metadata=person, timeout=10)
+            assert refused.value.code() == denied
+            batch = await stack.ingest.IngestMessages(
+                pb.IngestMessagesRequest(messages=[forged.message]), metadata=person, timeout=10
+            )
+            (outcome,) = batch.outcomes
+            assert (outcome.error.code, outcome.error.field) == (denied.value[0], "provider")
+    # The genuine message, from the gateway's service identity, is stored, not dropped as a duplicate.
+    genuine = await stack.ingest.IngestMessage(
+        inbound(phone, "hola", wamid=wamid), metadata=stack.md(tenant), timeout=10
+    )
+    assert not genuine.duplicate
+    assert await counts(stack, tenant, genuine.ticket_id) == (1, 1)
+    # People still type a lead's message in by hand.
+    typed = inbound(phone, "me llamó por teléfono", provider=pb.PROVIDER_MANUAL)
+    manual = await stack.ingest.IngestMessage(typed, metadata=stack.md(tenant, Role.AGENT, "user-1"), timeout=10)
+    assert not manual.duplicate
